@@ -1,0 +1,1 @@
+"""The command line: one thin module per command; errors are caught once, in main."""

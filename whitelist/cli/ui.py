@@ -1,0 +1,64 @@
+"""Rich output shared by the commands: progress bars, summary tables, written paths."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+console = Console(stderr=False)
+err_console = Console(stderr=True)
+
+
+class RichProgress:
+    """Adapts rich.progress.Progress to the library's Progress protocol."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+
+    def task(self, description: str, total: float | None) -> int:
+        return int(self._progress.add_task(description, total=total))
+
+    def advance(self, task_id: int, amount: float = 1) -> None:
+        self._progress.advance(task_id, amount)  # type: ignore[arg-type]
+
+
+@contextlib.contextmanager
+def progress_bars() -> Iterator[RichProgress]:
+    bars = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=False,
+    )
+    with bars:
+        yield RichProgress(bars)
+
+
+def summary_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    table = Table(title=title, title_justify="left")
+    for i, name in enumerate(columns):
+        table.add_column(name, justify="left" if i == 0 else "right")
+    for row in rows:
+        table.add_row(*(_fmt(v) for v in row))
+    console.print(table)
+
+
+def written(paths: Sequence[Path | str]) -> None:
+    console.print("[bold]Wrote:[/bold]")
+    for p in paths:
+        console.print(f"  {p}")
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)

@@ -1,0 +1,1 @@
+"""Foundations every layer shares: errors, config loading, atomic I/O, USCC codes."""

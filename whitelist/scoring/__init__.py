@@ -1,0 +1,1 @@
+"""The whitelist run: policy, limits, rates, assignment, extracts (issue 5)."""

@@ -1,0 +1,1 @@
+"""Government sources: the data contract, loading, validation, quality and the synthetic province."""

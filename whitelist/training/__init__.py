@@ -1,0 +1,1 @@
+"""Model training: split, tune, fit, calibrate, gates, registry (issue 4)."""
