@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from whitelist.cli.ui import progress_bars, summary_table, written
-from whitelist.core.config import load_config
+from whitelist.core.config import load_config, parse_config
 from whitelist.core.errors import ConfigError
 from whitelist.sources.synthetic import SyntheticConfig, generate_province
 
@@ -42,7 +42,7 @@ def generate(
     }
     if not defects:
         overrides["defects"] = base.defects.none()
-    cfg = SyntheticConfig.model_validate({**base.model_dump(), **overrides})
+    cfg = parse_config(SyntheticConfig, {**base.model_dump(), **overrides}, source="command line")
     with progress_bars() as progress:
         result = generate_province(cfg, out, progress=progress)
     summary_table(
