@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from whitelist.core.io import ParquetSink, write_json
 from whitelist.core.progress import NullProgress, Progress
+from whitelist.sources.contract import CONTRACT
 from whitelist.sources.synthetic import defects, records
 from whitelist.sources.synthetic.calendar import Calendar
 from whitelist.sources.synthetic.config import SyntheticConfig
@@ -24,21 +25,7 @@ from whitelist.sources.synthetic.write import Sink, open_sink
 log = logging.getLogger(__name__)
 
 _PILOT = 20_000
-_SOURCE_ORDER = (
-    "registry",
-    "abnormal",
-    "tax",
-    "social_insurance",
-    "provident_fund",
-    "utilities",
-    "customs",
-    "judicial",
-    "penalties",
-    "honors",
-    "credit",
-    "financials",
-    "visit_list",
-)
+_SOURCE_ORDER = tuple(CONTRACT)
 
 TRUTH_SCHEMA = pa.schema(
     [

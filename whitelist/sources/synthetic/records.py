@@ -462,8 +462,8 @@ def honors(c: Chunk) -> pa.Table:
     order = np.lexsort((kind, m, i))
     i, m, kind = i[order], m[order], kind[order]
     day = cal.month_starts[m] + rng.integers(0, 28, size=i.size) * DAY
-    timed = kind > 0
-    expires = day + np.where(kind == 1, 3 * 365, 3 * 365) * DAY
+    timed = kind > 0  # recognitions are reviewed every three years; patents do not expire here
+    expires = day + 3 * 365 * DAY
     return _table(
         "honors",
         {
