@@ -72,6 +72,11 @@ def _shift_years(col: pa.ChunkedArray, rows: np.ndarray, rng: np.random.Generato
     """Typing slips: a date in 2099 or 1900 instead of its real year."""
     days = col.to_numpy(zero_copy_only=False).astype("datetime64[D]").copy()
     years = np.where(rng.random(rows.size) < 0.5, 2099, 1900)
-    month_day = days[rows] - days[rows].astype("datetime64[Y]")
-    days[rows] = (years - 1970).astype("datetime64[Y]").astype("datetime64[D]") + month_day
+    picked = days[rows]
+    month = picked.astype("datetime64[M]")
+    month_of_year = month - picked.astype("datetime64[Y]").astype("datetime64[M]")
+    day_of_month = picked - month.astype("datetime64[D]")
+    new_month = (years - 1970).astype("datetime64[Y]").astype("datetime64[M]") + month_of_year
+    last_day = (new_month + 1).astype("datetime64[D]") - np.timedelta64(1, "D")
+    days[rows] = np.minimum(new_month.astype("datetime64[D]") + day_of_month, last_day)  # 29 Feb -> 28 Feb
     return pa.array(days, type=pa.date32())

@@ -420,7 +420,7 @@ def penalties(c: Chunk) -> pa.Table:
         GROUPS.index("construction"): ("safety", "safety", "environment", "market"),
     }
     pick = rng.integers(0, 4, size=i.size)
-    authority = np.array(["market", "tax", "market", "fire"])[pick]
+    authority = np.array(["market", "tax", "market", "fire"], dtype=object)[pick]
     for g, options in by_group.items():
         hit = group == g
         authority[hit] = np.array(options)[pick[hit]]
