@@ -9,7 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from whitelist import __version__
-from whitelist.cli import generate
+from whitelist.cli import demo, generate, validate
 from whitelist.cli.ui import err_console
 from whitelist.core.errors import WhitelistError
 
@@ -34,6 +34,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("generate")(generate.generate)
+app.command("validate")(validate.validate)
+app.command("demo")(demo.demo)
 
 
 def _version(value: bool) -> None:

@@ -308,7 +308,7 @@ JUDICIAL = Source(
     origin="courts",
     grain="event",
     description="Court cases: civil suits, enforcement, and the dishonest judgment debtor list.",
-    key=("case_id",),
+    key=("case_id", "uscc", "role"),
     date_column="case_date",
     lag_days=7,
     columns=(
@@ -488,9 +488,9 @@ REASONS: tuple[Reason, ...] = (
     Reason(code="bad_format", meaning="the value does not match the declared pattern", fix="use the coding standard named in the contract"),
     Reason(code="unknown_category", meaning="the value is not one of the declared categories", fix="map the value to a contract category"),
     Reason(code="negative_value", meaning="an amount or count is negative", fix="export reversals as separate records, amounts as non-negative"),
-    Reason(code="impossible_value", meaning="the value is beyond what is possible (too large, dates out of order)", fix="check the record at the source"),
     Reason(code="date_out_of_window", meaning="the date lies outside the history window", fix="check the date; the window is in the quality report"),
-    Reason(code="unknown_entity", meaning="the code is valid but not in the registry", fix="check the registry export is complete"),
+    Reason(code="impossible_value", meaning="the value is beyond what is possible (too large, dates out of order)", fix="check the record at the source"),
+    Reason(code="unknown_entity", meaning="the code is valid but no registry row carries it", fix="check the registry export is complete"),
     Reason(code="duplicate_row", meaning="the same record appears more than once; the first is kept", fix="deduplicate the export"),
     Reason(code="duplicate_key", meaning="another record has the same key; the one received last (then the later row) is kept", fix="send one record per key"),
 )

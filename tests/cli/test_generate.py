@@ -51,3 +51,14 @@ def test_generate_config_typo_names_file_line_and_key(tmp_path: Path) -> None:
     assert f"{config}:3" in result.output
     assert "unknown key 'process.w_helth'" in result.output
     assert "w_health" in result.output  # the keys it expected
+
+
+def test_demo_lays_out_raw_and_validated_folders(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    result = runner.invoke(app, ["demo", "--enterprises", "1000", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (out / "raw" / "registry.parquet").is_file()
+    assert (out / "validated" / "registry.parquet").is_file()
+    assert (out / "validated" / "quarantine" / "tax.parquet").is_file()
+    assert (out / "validated" / "quality.json").is_file()
+    assert "quarantined" in result.output
