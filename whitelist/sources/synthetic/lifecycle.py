@@ -28,15 +28,12 @@ def decide_fate(e: Entities, latent: Latent, intercept: float, rng: np.random.Ge
     # dormant entities are eventually revoked.
     base = np.where(e.kind == INDIVIDUAL, 0.006, np.where(e.kind == ENTERPRISE, 0.0025, 0.003))
     hazard = base[:, None] + 0.008 * (latent.health < -1.0) + np.where(e.zombie | e.shell, 0.004, 0.0)[:, None]
-    closes = (rng.random((n, t)) < hazard) & latent.alive
+    closes = (rng.random((n, t)) < hazard) & latent.born
     churn = np.where(closes.any(axis=1), closes.argmax(axis=1), NEVER)
-    born = latent.alive
-    alive_pre = born & (months[None, :] < churn[:, None])
-    latent.alive = alive_pre
-    default_t, pd = draw_defaults(e, latent, intercept, rng)
+    open_before_churn = latent.born & (months[None, :] < churn[:, None])
+    default_t, pd = draw_defaults(e, latent, open_before_churn, intercept, rng)
     after = np.where(rng.random(n) < 0.6, default_t + rng.integers(3, 25, size=n), NEVER)
     exit_t = np.minimum(churn, np.where(default_t < NEVER, after, NEVER))
     revoked = (e.zombie | e.shell | (default_t < NEVER)) & (rng.random(n) < 0.7)
-    alive = born & (months[None, :] < exit_t[:, None])
-    latent.alive = alive
+    alive = latent.born & (months[None, :] < exit_t[:, None])
     return Fate(default_t=default_t, exit_t=exit_t, revoked=revoked, pd=pd, alive=alive)

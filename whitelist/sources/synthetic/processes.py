@@ -59,7 +59,7 @@ def _ar1(rng: np.random.Generator, shape: tuple[int, int], phi: float, sd: float
 class Latent:
     """Monthly hidden state of a chunk: arrays of shape (entities, months)."""
 
-    alive: np.ndarray  # established and not yet exited
+    born: np.ndarray  # established by then (exits are decided later, in lifecycle.py)
     health: np.ndarray
     shock: np.ndarray
     sales: np.ndarray  # true monthly sales, CNY
@@ -142,7 +142,7 @@ def simulate(e: Entities, cal: Calendar, shocks: Shocks, p: ProcessParams, rng: 
         + np.where(e.kind == INDIVIDUAL, 0.15, 0.0)[:, None]
     )
     return Latent(
-        alive=born,
+        born=born,
         health=health,
         shock=shock,
         sales=sales,
@@ -181,7 +181,7 @@ def pd_12m(logit: np.ndarray, intercept: float) -> np.ndarray:
 
 
 def draw_defaults(
-    e: Entities, latent: Latent, intercept: float, rng: np.random.Generator
+    e: Entities, latent: Latent, in_business: np.ndarray, intercept: float, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """Month of default (first 90+ days past due) per entity, NEVER if none; and the PD panel.
 
@@ -189,7 +189,7 @@ def draw_defaults(
     """
     pd = pd_12m(latent.logit, intercept)
     hazard = 1.0 - (1.0 - pd) ** (1.0 / 12.0)
-    eligible = latent.alive & ~(e.zombie | e.shell)[:, None]
+    eligible = in_business & ~(e.zombie | e.shell)[:, None]
     hit = (rng.random(hazard.shape) < hazard) & eligible
     hit[:, :2] = False  # a default needs two months of delinquency before it, inside the window
     first = np.where(hit.any(axis=1), hit.argmax(axis=1), NEVER)
@@ -200,7 +200,7 @@ def calibrate_intercept(
     e: Entities, latent: Latent, target: float, observed: int
 ) -> float:
     """Intercept that makes the mean 12-month PD of active borrowers equal ``target``."""
-    mask = latent.alive[:, :observed] & e.borrower[:, None]
+    mask = latent.born[:, :observed] & e.borrower[:, None]
     logits = latent.logit[:, :observed][mask]
     if logits.size == 0:
         return float(np.log(target / (1 - target)))
