@@ -12,7 +12,7 @@ province of hundreds of millions of rows validates on one machine. Per source:
    column order, sorted by key; quarantined rows to ``OUT/quarantine/<source>.parquet`` with
    their original text, ``_row``, ``_reason``, ``_column`` and ``_detail``.
 
-The registry goes first (other sources are checked against its valid codes), the visit list
+The registry goes first (other sources' codes must be on one of its rows), the visit list
 second (coverage is measured against it). A validated folder has a raw folder's layout, so
 every later stage reads either.
 """
@@ -54,7 +54,7 @@ log = logging.getLogger(__name__)
 QUALITY_REPORT = "quality.json"
 QUARANTINE_DIR = "quarantine"
 REGISTRY = "registry"
-"""The source whose valid codes are the known entities (``unknown_entity``)."""
+"""The source whose rows name the known entities (``unknown_entity``)."""
 VISIT_LIST = "visit_list"
 """The source whose valid codes are the denominator of coverage."""
 FIRST: tuple[str, ...] = (REGISTRY, VISIT_LIST)
