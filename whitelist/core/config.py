@@ -7,7 +7,7 @@ the key and what was expected, not with a traceback from deep inside a later sta
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -101,6 +101,10 @@ def parse_config(model: type[M], data: Any, source: str = "<config>") -> M:
 def _allowed_keys(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
     current: Any = model
     for part in loc:
+        if isinstance(part, int):  # an item of a list or tuple of models
+            args = [a for a in get_args(current) if a is not Ellipsis]
+            current = args[0] if args else None
+            continue
         fields = getattr(current, "model_fields", None)
         if fields is None or str(part) not in fields:
             return []

@@ -54,6 +54,8 @@ class Source:
     """Optional column holding the date a record actually reached the platform."""
     period_end: bool = False
     """True when ``date_column`` holds period end dates (month or year ends)."""
+    end_column: str | None = None
+    """For events that last (listings, cases, recognitions): the column that ends them."""
     entity_table: bool = False
 
     def column(self, name: str) -> Column:
@@ -172,6 +174,7 @@ ABNORMAL = Source(
     description="Listings in the abnormal-operation and serious-violation lists, and their removal.",
     key=("uscc", "listed_date", "reason"),
     date_column="listed_date",
+    end_column="removed_date",
     lag_days=1,
     columns=(
         _uscc(),
@@ -310,6 +313,7 @@ JUDICIAL = Source(
     description="Court cases: civil suits, enforcement, and the dishonest judgment debtor list.",
     key=("case_id", "uscc", "role"),
     date_column="case_date",
+    end_column="closed_date",
     lag_days=7,
     columns=(
         _uscc(),
@@ -363,6 +367,7 @@ HONORS = Source(
     description="Patents and recognitions: high-tech enterprise, specialised SME (zhuanjingtexin).",
     key=("uscc", "kind", "date"),
     date_column="date",
+    end_column="expires",
     lag_days=30,
     columns=(
         _uscc(),

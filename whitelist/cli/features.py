@@ -1,0 +1,45 @@
+"""``whitelist features``: point-in-time features for the visit list or a labelled panel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from whitelist.cli.ui import progress_bars, summary_table, written
+from whitelist.features.build import build_features, parse_as_of, validated_folder
+from whitelist.features.spec import load_features
+
+
+def features(
+    raw: Path = typer.Option(..., "--raw", help="Folder of sources, validated or raw (then validated first)."),
+    as_of: str = typer.Option(
+        ..., "--as-of", help="YYYY-MM-DD, a list A,B or a range of month ends FIRST..LAST."
+    ),
+    out: Path = typer.Option(..., "--out", help="Parquet file to write (manifest beside it)."),
+    labels: bool = typer.Option(
+        False, "--labels", help="Registry entities active at each date, with the default_12m label."
+    ),
+    config: Path | None = typer.Option(None, "--config", help="Feature definitions (default: the embedded ones)."),
+    engine: str = typer.Option("duckdb", "--engine", help="duckdb (Spark arrives with issue 9)."),
+    memory_limit: str = typer.Option("8GB", "--memory-limit", help="Memory DuckDB may use before spilling."),
+) -> None:
+    """Build features, one row per enterprise and as-of date."""
+    from whitelist.core.errors import ConfigError
+
+    if engine != "duckdb":
+        raise ConfigError(f"--engine: expected 'duckdb', got {engine!r}; Spark is not built yet")
+    dates = parse_as_of(as_of)
+    spec = load_features(config)
+    with progress_bars() as progress:
+        folder = validated_folder(raw, out, progress)
+        table = build_features(folder, dates, out, spec, labels=labels, memory_limit=memory_limit, progress=progress)
+    rows = [
+        ("rows", table.rows),
+        ("features", table.features),
+        ("as-of dates", f"{table.as_of[0]} .. {table.as_of[-1]} ({len(table.as_of)})"),
+    ]
+    if labels:
+        rows += [("labelled rows", table.labelled or 0), ("default rate", table.default_rate or 0.0)]
+    summary_table("Features", ["measure", "value"], rows)
+    written([table.path, table.manifest])

@@ -1,0 +1,283 @@
+"""Compile declared features into one SQL plan: the only implementation of every feature.
+
+The point-in-time bound lives here and nowhere else: a record counts for an as-of date only
+when its date is on or before the source's cutoff (as-of minus the availability lag) and,
+where the source records it, it was received on or before the as-of date. Per as-of date
+and source the cutoff and the window anchor (the latest month the source can have
+delivered) are computed once in Python, so the SQL needs no engine-specific date arithmetic.
+Sums run on DECIMAL so that parallel engines add them up to the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from whitelist.features.dialect import DUCKDB, Dialect
+from whitelist.features.spec import Feature, FeatureSet
+from whitelist.sources.contract import CONTRACT, Source
+
+LABEL = "default_12m"
+LABEL_HORIZON = 12
+"""Months after the as-of date in which a 90+ days-past-due loan makes the label 1."""
+DEFAULT_DPD = 90
+
+_DEC = "DECIMAL(38, 4)"
+
+
+def month_index(d: date) -> int:
+    return d.year * 12 + d.month - 1
+
+
+@dataclass(frozen=True)
+class Bound:
+    """Where one source stands at one as-of date."""
+
+    cutoff: date
+    """Latest record date that can be known (as-of minus the availability lag)."""
+    anchor: int
+    """Month index the windows end at: the latest period month the source can have delivered."""
+
+
+def bound(src: Source, as_of: date) -> Bound:
+    cutoff = as_of - timedelta(days=src.lag_days)
+    if src.period_end:
+        anchor = month_index(cutoff + timedelta(days=1)) - 1  # the last month that has ended by the cutoff
+    else:
+        anchor = month_index(cutoff)
+    return Bound(cutoff=cutoff, anchor=anchor)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The SQL of a feature build and what it reads."""
+
+    sql: str
+    sources: tuple[str, ...]
+    as_of: tuple[date, ...]
+    labels: bool
+
+
+def compile_plan(
+    features: FeatureSet, as_of: Sequence[date], *, labels: bool, dialect: Dialect = DUCKDB
+) -> Plan:
+    """SQL returning one row per enterprise and as-of date with every feature (and the label)."""
+    q = dialect.quote
+    as_of = tuple(sorted(set(as_of)))
+    by_source = features.by_source()
+    ctes = [("_as_of", _as_of_values(as_of, dialect))]
+    ctes.append(("_reg", _registry(by_source.get("registry", ()), dialect)))
+    joins: list[str] = []
+    for name, feats in by_source.items():
+        if name == "registry":
+            continue
+        src = CONTRACT[name]
+        body = _events(src, feats, dialect) if src.grain == "event" else _periodic(src, feats, dialect)
+        ctes.append((f"_f_{name}", body))
+        joins.append(f"LEFT JOIN _f_{name} USING (uscc, as_of)")
+    used = {"registry", "credit" if labels else "visit_list", *by_source}
+    if labels:
+        ctes.append(("_label", _label(dialect)))
+        ctes.append(
+            (
+                "_pop",
+                "SELECT r.uscc, r.as_of, l.has_credit, l.bad FROM _reg r "
+                "LEFT JOIN _label l ON l.uscc = r.uscc AND l.as_of = r.as_of "
+                "WHERE r._active AND COALESCE(l.already, 0) = 0",
+            )
+        )
+    else:
+        ctes.append(("_pop", "SELECT v.uscc, a.as_of FROM visit_list v CROSS JOIN _as_of a"))
+
+    columns = []
+    for f in features.features:
+        columns.append(f"{_finish(f, q)} AS {q(f.name)}")
+    label = (
+        f", CASE WHEN p.has_credit = 1 THEN COALESCE(p.bad, 0) END AS {q(LABEL)}" if labels else ""
+    )
+    inner = (
+        f"SELECT p.uscc, p.as_of{label}, {', '.join(columns)} FROM _pop p "
+        f"LEFT JOIN _reg USING (uscc, as_of) {' '.join(joins)}"
+    )
+    derived = "".join(
+        f", CAST({q(d.numerator)} AS DOUBLE) / NULLIF(CAST({q(d.denominator)} AS DOUBLE), 0) AS {q(d.name)}"
+        for d in features.derived
+    )
+    with_sql = ",\n".join(f"{name} AS (\n{body}\n)" for name, body in ctes)
+    sql = f"WITH {with_sql}\nSELECT *{derived} FROM ({inner}) t ORDER BY as_of, uscc"
+    return Plan(sql=sql, sources=tuple(sorted(used)), as_of=as_of, labels=labels)
+
+
+def _as_of_values(as_of: tuple[date, ...], d: Dialect) -> str:
+    cols = ["as_of", "m_as_of"]
+    rows = []
+    for a in as_of:
+        values = [d.date_literal(a.isoformat()), str(month_index(a))]
+        for src in CONTRACT.values():
+            b = bound(src, a)
+            values += [d.date_literal(b.cutoff.isoformat()), str(b.anchor)]
+        rows.append(f"({', '.join(values)})")
+    for src in CONTRACT.values():
+        cols += [f"c_{src.name}", f"a_{src.name}"]
+    return f"SELECT * FROM (VALUES {', '.join(rows)}) AS v({', '.join(cols)})"
+
+
+def _month(expr: str) -> str:
+    return f"(YEAR({expr}) * 12 + MONTH({expr}) - 1)"
+
+
+def _filter(f: Feature) -> str:
+    parts = [f"r.{col} IN ({', '.join(repr(v) for v in values)})" for col, values in f.filter]
+    return " AND ".join(parts) if parts else "TRUE"
+
+
+def _known(src: Source) -> str:
+    """The point-in-time rule: the one place it is written."""
+    rule = f"r.{src.date_column} <= a.c_{src.name}"
+    if src.received_column:
+        rule += f" AND (r.{src.received_column} IS NULL OR r.{src.received_column} <= a.as_of)"
+    return rule
+
+
+def _periodic(src: Source, feats: tuple[Feature, ...], d: Dialect) -> str:
+    m, anchor = _month(f"r.{src.date_column}"), f"a.a_{src.name}"
+    spans = []
+    for f in feats:
+        if f.aggregation.kind == "history":
+            spans.append(None)
+        elif f.agg == "growth_yoy":
+            spans.append(f.window + 12)
+        elif f.agg == "ratio_recent":
+            spans.append(2 * f.window)
+        else:
+            spans.append(f.window)
+    lower = "" if None in spans else f" AND {m} > {anchor} - {max(spans)}"
+    aggs = ", ".join(f"{_periodic_agg(f, m, anchor, d)} AS {d.quote(f.name)}" for f in feats)
+    return (
+        f"SELECT r.uscc, a.as_of, {aggs} FROM {src.name} r JOIN _as_of a ON {_known(src)}{lower} "
+        f"GROUP BY r.uscc, a.as_of"
+    )
+
+
+def _periodic_agg(f: Feature, m: str, anchor: str, d: Dialect) -> str:
+    cond = _filter(f)
+    col = f"r.{f.column}" if f.column else None
+    if f.agg == "months_since_first":
+        return f"MIN(a.m_as_of) - MIN(CASE WHEN {cond} THEN {m} END)"
+    w = f.window
+    inw = f"{cond} AND {m} > {anchor} - {w}"
+    v = f"CAST({col} AS {_DEC})" if col else None
+    if f.agg == "sum":
+        return f"SUM(CASE WHEN {inw} THEN {v} END)"
+    if f.agg == "mean":
+        return (
+            f"CAST(SUM(CASE WHEN {inw} THEN {v} END) AS DOUBLE) / "
+            f"NULLIF(COUNT(CASE WHEN {inw} THEN {col} END), 0)"
+        )
+    if f.agg in ("max", "min"):
+        return f"{f.agg.upper()}(CASE WHEN {inw} THEN {col} END)"
+    if f.agg == "count":
+        return f"COUNT(CASE WHEN {inw} THEN 1 END)"
+    if f.agg == "last":
+        return f"MAX_BY({col}, CASE WHEN {inw} AND {col} IS NOT NULL THEN {m} END)"
+    if f.agg == "distinct_count":
+        return f"COUNT(DISTINCT CASE WHEN {inw} THEN {col} END)"
+    if f.agg == "months_active":
+        return f"COUNT(DISTINCT CASE WHEN {inw} AND {col} > 0 THEN {m} END)"
+    if f.agg == "missing_months":
+        return f"{w} - COUNT(DISTINCT CASE WHEN {inw} THEN {m} END)"
+    if f.agg == "slope":
+        x = f"CASE WHEN {inw} AND {col} IS NOT NULL THEN {m} - {anchor} END"
+        y = f"CASE WHEN {inw} THEN {v} END"
+        n = f"COUNT({x})"
+        sx, sy, sxy, sxx = f"SUM({x})", f"SUM({y})", f"SUM(({x}) * ({y}))", f"SUM(({x}) * ({x}))"
+        return (
+            f"CAST({n} * {sxy} - {sx} * {sy} AS DOUBLE) / "
+            f"NULLIF(CAST({n} * {sxx} - {sx} * {sx} AS DOUBLE), 0)"
+        )
+    if f.agg in ("growth_yoy", "ratio_recent"):
+        back = 12 if f.agg == "growth_yoy" else w
+        prev = f"{cond} AND {m} > {anchor} - {back} - {w} AND {m} <= {anchor} - {back}"
+        ratio = (
+            f"CAST(SUM(CASE WHEN {inw} THEN {v} END) AS DOUBLE) / "
+            f"NULLIF(CAST(SUM(CASE WHEN {prev} THEN {v} END) AS DOUBLE), 0)"
+        )
+        return f"{ratio} - 1" if f.agg == "growth_yoy" else ratio
+    raise AssertionError(f"no SQL for aggregation {f.agg!r}")  # spec.expand admits only the above
+
+
+def _events(src: Source, feats: tuple[Feature, ...], d: Dialect) -> str:
+    m, anchor = _month(f"r.{src.date_column}"), f"a.a_{src.name}"
+    aggs = ", ".join(f"{_event_agg(src, f, m, anchor, d)} AS {d.quote(f.name)}" for f in feats)
+    return f"SELECT r.uscc, a.as_of, {aggs} FROM {src.name} r JOIN _as_of a ON {_known(src)} GROUP BY r.uscc, a.as_of"
+
+
+def _event_agg(src: Source, f: Feature, m: str, anchor: str, d: Dialect) -> str:
+    cond = _filter(f)
+    if f.agg == "ever_count":
+        return f"COUNT(CASE WHEN {cond} THEN 1 END)"
+    if f.agg == "open_count":
+        end = f"r.{src.end_column}"
+        return f"COUNT(CASE WHEN {cond} AND ({end} IS NULL OR {end} > a.c_{src.name}) THEN 1 END)"
+    if f.agg == "days_since_last":
+        return d.days_between(f"MAX(CASE WHEN {cond} THEN r.{src.date_column} END)", "a.as_of")
+    inw = f"{cond} AND {m} > {anchor} - {f.window}"
+    if f.agg == "count":
+        return f"COUNT(CASE WHEN {inw} THEN 1 END)"
+    if f.agg == "sum":
+        return f"SUM(CASE WHEN {inw} THEN CAST(r.{f.column} AS {_DEC}) END)"
+    if f.agg in ("max", "min", "mean"):
+        fn = "AVG" if f.agg == "mean" else f.agg.upper()
+        return f"{fn}(CASE WHEN {inw} THEN r.{f.column} END)"
+    if f.agg == "distinct_count":
+        return f"COUNT(DISTINCT CASE WHEN {inw} THEN r.{f.column} END)"
+    raise AssertionError(f"no SQL for aggregation {f.agg!r} on events")
+
+
+def _registry(feats: tuple[Feature, ...], d: Dialect) -> str:
+    q = d.quote
+    cols = []
+    for f in feats:
+        if f.agg == "age_months":
+            cols.append(f"a.m_as_of - {_month(f'r.{f.column}')} AS {q(f.name)}")
+        elif f.agg == "value":
+            cols.append(f"CAST(r.{f.column} AS DOUBLE) AS {q(f.name)}")
+        elif f.agg == "category":
+            cols.append(f"r.{f.column} AS {q(f.name)}")
+        elif f.agg == "shared_count":
+            cols.append(
+                f"SUM(CASE WHEN {_active()} THEN 1 ELSE 0 END) OVER (PARTITION BY a.as_of, r.{f.column}) AS {q(f.name)}"
+            )
+    select = ", ".join(["r.uscc", "a.as_of", f"{_active()} AS _active", *cols])
+    return f"SELECT {select} FROM registry r JOIN _as_of a ON r.established <= a.c_registry"
+
+
+def _active() -> str:
+    return "(r.status_date IS NULL OR r.status_date > a.c_registry)"
+
+
+def _label(d: Dialect) -> str:
+    m = _month("r.period")
+    return (
+        "SELECT r.uscc, a.as_of, "
+        f"MAX(CASE WHEN {m} > a.m_as_of - 3 AND {m} <= a.m_as_of AND r.days_past_due >= {DEFAULT_DPD} "
+        "THEN 1 ELSE 0 END) AS already, "
+        f"MAX(CASE WHEN {m} > a.m_as_of - 12 AND {m} <= a.m_as_of THEN 1 ELSE 0 END) AS has_credit, "
+        f"MAX(CASE WHEN {m} > a.m_as_of AND {m} <= a.m_as_of + {LABEL_HORIZON} AND r.days_past_due >= {DEFAULT_DPD} "
+        "THEN 1 ELSE 0 END) AS bad "
+        f"FROM credit r JOIN _as_of a ON {m} > a.m_as_of - 12 AND {m} <= a.m_as_of + {LABEL_HORIZON} "
+        "GROUP BY r.uscc, a.as_of"
+    )
+
+
+def _finish(f: Feature, quote: Callable[[str], str]) -> str:
+    """Documented values for an enterprise with no record: 0 for sums and counts, W missing months."""
+    col = quote(f.name)
+    if f.agg == "missing_months":
+        return f"COALESCE({col}, {f.window})"
+    if f.aggregation.missing == "zero":
+        if f.agg == "sum":
+            return f"CAST(COALESCE({col}, 0) AS DOUBLE)"
+        return f"COALESCE({col}, 0)"
+    return col

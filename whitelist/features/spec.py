@@ -1,0 +1,308 @@
+"""Features declared as data: what to aggregate, from which source, over which window.
+
+``configs/features.yaml`` lists feature groups; each group expands into one feature per
+aggregation and window (``tax_sales_sum_12m``). Declarations are checked against the data
+contract when they load, so a typo fails with the feature's name before any data is read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from whitelist.core.config import StrictModel, load_config
+from whitelist.core.errors import ConfigError
+from whitelist.sources.contract import CONTRACT, Source
+
+Kind = Literal["window", "state", "history", "entity"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Aggregation:
+    """One way to summarise a source's records for an enterprise at an as-of date."""
+
+    name: str
+    kind: Kind
+    description: str
+    needs_column: bool = True
+    numeric: bool = True
+    grains: tuple[str, ...] = ("month", "month_per_loan", "year", "event")
+    missing: str = "null"
+    """Value for an enterprise with no record: 'zero' or 'null' (documented per feature)."""
+
+
+_PERIODIC = ("month", "month_per_loan", "year")
+
+AGGREGATIONS: dict[str, Aggregation] = {
+    a.name: a
+    for a in (
+        Aggregation(name="sum", kind="window", description="sum over the window", missing="zero"),
+        Aggregation(name="mean", kind="window", description="mean of the records in the window"),
+        Aggregation(name="max", kind="window", description="largest value in the window"),
+        Aggregation(name="min", kind="window", description="smallest value in the window"),
+        Aggregation(
+            name="count", kind="window", needs_column=False, description="records in the window", missing="zero"
+        ),
+        Aggregation(
+            name="last",
+            kind="window",
+            numeric=False,
+            grains=("month", "year"),
+            description="latest non-empty value in the window",
+        ),
+        Aggregation(
+            name="distinct_count",
+            kind="window",
+            numeric=False,
+            description="distinct values in the window",
+            missing="zero",
+        ),
+        Aggregation(
+            name="months_active",
+            kind="window",
+            grains=_PERIODIC,
+            description="months in the window with a positive value",
+            missing="zero",
+        ),
+        Aggregation(
+            name="missing_months",
+            kind="window",
+            needs_column=False,
+            grains=("month", "month_per_loan"),
+            description="months of the window with no record",
+        ),
+        Aggregation(
+            name="slope",
+            kind="window",
+            grains=_PERIODIC,
+            description="least-squares slope per month of the values in the window",
+        ),
+        Aggregation(
+            name="growth_yoy",
+            kind="window",
+            grains=_PERIODIC,
+            description="sum over the window / sum over the same window a year earlier - 1",
+        ),
+        Aggregation(
+            name="ratio_recent",
+            kind="window",
+            grains=_PERIODIC,
+            description="sum over the window / sum over the window before it",
+        ),
+        Aggregation(
+            name="open_count",
+            kind="state",
+            needs_column=False,
+            grains=("event",),
+            description="records open at the as-of date (started, not yet ended as far as known)",
+            missing="zero",
+        ),
+        Aggregation(
+            name="ever_count",
+            kind="state",
+            needs_column=False,
+            grains=("event",),
+            description="records known at the as-of date, over all history",
+            missing="zero",
+        ),
+        Aggregation(
+            name="days_since_last",
+            kind="state",
+            needs_column=False,
+            grains=("event",),
+            description="days from the latest known record to the as-of date",
+        ),
+        Aggregation(
+            name="months_since_first",
+            kind="history",
+            needs_column=False,
+            grains=_PERIODIC,
+            description="months from the first known record to the as-of date",
+        ),
+        Aggregation(
+            name="age_months", kind="entity", grains=("entity",), description="months since the date in the column"
+        ),
+        Aggregation(name="value", kind="entity", grains=("entity",), description="the registry's value"),
+        Aggregation(
+            name="category", kind="entity", grains=("entity",), numeric=False, description="the registry's category"
+        ),
+        Aggregation(
+            name="shared_count",
+            kind="entity",
+            grains=("entity",),
+            numeric=False,
+            description="entities active at the as-of date sharing this value (address, legal representative)",
+        ),
+    )
+}
+
+
+class GroupSpec(StrictModel):
+    """A YAML feature group: one source and column, several aggregations and windows."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    source: str
+    column: str | None = None
+    aggs: tuple[str, ...] = Field(min_length=1)
+    windows: tuple[int, ...] = ()
+    filter: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    description: str
+
+    @model_validator(mode="after")
+    def _windows_positive(self) -> GroupSpec:
+        if any(w < 1 or w > 120 for w in self.windows):
+            raise ValueError(f"feature {self.name!r}: windows are months from 1 to 120, got {list(self.windows)}")
+        return self
+
+
+class DerivedSpec(StrictModel):
+    """A ratio of two features (tax paid / sales, liabilities / assets, ...)."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    numerator: str
+    denominator: str
+    description: str
+
+
+class FeatureFile(StrictModel):
+    groups: tuple[GroupSpec, ...]
+    derived: tuple[DerivedSpec, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Feature:
+    """One output column: a source column summarised one way over one window."""
+
+    name: str
+    source: str
+    column: str | None
+    agg: str
+    window: int | None
+    filter: tuple[tuple[str, tuple[str, ...]], ...]
+    description: str
+
+    @property
+    def aggregation(self) -> Aggregation:
+        return AGGREGATIONS[self.agg]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Derived:
+    name: str
+    numerator: str
+    denominator: str
+    description: str
+
+
+@dataclass(frozen=True)
+class FeatureSet:
+    """Every feature, in output order, and the ratios derived from them."""
+
+    features: tuple[Feature, ...]
+    derived: tuple[Derived, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.features) + tuple(d.name for d in self.derived)
+
+    def by_source(self) -> dict[str, tuple[Feature, ...]]:
+        out: dict[str, list[Feature]] = {}
+        for f in self.features:
+            out.setdefault(f.source, []).append(f)
+        return {k: tuple(v) for k, v in out.items()}
+
+
+def expand(spec: FeatureFile, origin: str = "features") -> FeatureSet:
+    """Check every group against the contract and expand it into features."""
+    features: list[Feature] = []
+    for g in spec.groups:
+        src = _source(g, origin)
+        if g.column is not None and g.column not in src.column_names:
+            raise ConfigError(
+                f"{origin}: feature {g.name!r}: source {g.source!r} has no column {g.column!r}; "
+                f"it has {', '.join(src.column_names)}"
+            )
+        for col, values in g.filter.items():
+            if col not in src.column_names:
+                raise ConfigError(f"{origin}: feature {g.name!r}: filter on unknown column {col!r} of {g.source!r}")
+            allowed = src.column(col).categories
+            bad = [v for v in values if allowed and v not in allowed]
+            if bad:
+                raise ConfigError(
+                    f"{origin}: feature {g.name!r}: filter {col} = {bad!r} is not among {', '.join(allowed)}"
+                )
+        for agg_name in g.aggs:
+            agg = AGGREGATIONS.get(agg_name)
+            if agg is None:
+                raise ConfigError(
+                    f"{origin}: feature {g.name!r}: unknown aggregation {agg_name!r}; "
+                    f"expected one of {', '.join(AGGREGATIONS)}"
+                )
+            _check_fit(g, src, agg, origin)
+            windows: tuple[int | None, ...] = g.windows if agg.kind == "window" else (None,)
+            for w in windows:
+                name = f"{g.name}_{agg_name}" + (f"_{w}m" if w is not None else "")
+                features.append(
+                    Feature(
+                        name=name,
+                        source=g.source,
+                        column=g.column,
+                        agg=agg_name,
+                        window=w,
+                        filter=tuple(sorted(g.filter.items())),
+                        description=g.description,
+                    )
+                )
+    known = [f.name for f in features]
+    duplicated = sorted({n for n in known if known.count(n) > 1})
+    if duplicated:
+        raise ConfigError(f"{origin}: feature names are not unique: {', '.join(duplicated)}")
+    derived = []
+    for d in spec.derived:
+        for part in (d.numerator, d.denominator):
+            if part not in known:
+                raise ConfigError(f"{origin}: derived feature {d.name!r} uses unknown feature {part!r}")
+        if d.name in known:
+            raise ConfigError(f"{origin}: derived feature {d.name!r} has the name of another feature")
+        derived.append(Derived(name=d.name, numerator=d.numerator, denominator=d.denominator, description=d.description))
+    return FeatureSet(features=tuple(features), derived=tuple(derived))
+
+
+def _source(g: GroupSpec, origin: str) -> Source:
+    src = CONTRACT.get(g.source)
+    if src is None:
+        raise ConfigError(
+            f"{origin}: feature {g.name!r}: unknown source {g.source!r}; expected one of {', '.join(CONTRACT)}"
+        )
+    return src
+
+
+def _check_fit(g: GroupSpec, src: Source, agg: Aggregation, origin: str) -> None:
+    where = f"{origin}: feature {g.name!r}"
+    if src.grain not in agg.grains:
+        raise ConfigError(f"{where}: aggregation {agg.name!r} does not apply to {src.grain} source {src.name!r}")
+    if agg.needs_column and g.column is None:
+        raise ConfigError(f"{where}: aggregation {agg.name!r} needs a column")
+    if agg.kind == "window" and not g.windows:
+        raise ConfigError(f"{where}: aggregation {agg.name!r} needs windows (months), e.g. [3, 6, 12]")
+    if agg.kind == "state" and src.end_column is None and agg.name == "open_count":
+        raise ConfigError(f"{where}: source {src.name!r} has no end date, so nothing is open or closed")
+    if g.column is not None and agg.numeric and agg.needs_column:
+        dtype = src.column(g.column).dtype
+        if dtype not in ("int", "float") and agg.kind != "entity":
+            raise ConfigError(f"{where}: aggregation {agg.name!r} needs a number, {g.column!r} is {dtype}")
+        if agg.name == "age_months" and dtype != "date":
+            raise ConfigError(f"{where}: age_months needs a date column, {g.column!r} is {dtype}")
+
+
+DEFAULT_FEATURES = Path(__file__).with_name("features.yaml")
+"""The embedded default; configs/features.yaml is the same file, kept equal by a test."""
+
+
+def load_features(path: Path | str | None = None) -> FeatureSet:
+    """Load a feature file (the embedded default when None) and expand it."""
+    path = Path(path) if path is not None else DEFAULT_FEATURES
+    return expand(load_config(FeatureFile, path), str(path))
