@@ -1,6 +1,27 @@
-"""Test-wide settings: hypothesis checks behaviour, not speed (CI machines are shared)."""
+"""Test-wide settings and fixtures.
 
+Hypothesis checks behaviour, not speed (CI machines are shared); a small generated and
+validated province is shared by the feature and CLI tests.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
 from hypothesis import settings
+
+from whitelist.sources.synthetic import SyntheticConfig, generate_province
+from whitelist.sources.validate import validate_folder
 
 settings.register_profile("whitelist", deadline=None, print_blob=True)
 settings.load_profile("whitelist")
+
+
+@pytest.fixture(scope="session")
+def province(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(raw, validated) folders of a 2,000-entity province."""
+    root = tmp_path_factory.mktemp("feature-province")
+    generate_province(SyntheticConfig(enterprises=2_000, seed=31, chunk_size=1_000), root / "raw")
+    validate_folder(root / "raw", root / "validated", memory_limit="1GB")
+    return root / "raw", root / "validated"

@@ -50,7 +50,10 @@ def parse_as_of(text: str) -> tuple[date, ...]:
             first, last = (_date(x) for x in part.split("..", 1))
             if last < first:
                 raise ConfigError(f"--as-of: range {part!r} ends before it starts")
-            out.extend(_month_ends(first, last))
+            ends = _month_ends(first, last)
+            if not ends:
+                raise ConfigError(f"--as-of: range {part!r} holds no month end")
+            out.extend(ends)
         else:
             out.append(_date(part))
     if not out:

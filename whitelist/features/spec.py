@@ -239,7 +239,7 @@ def expand(spec: FeatureFile, origin: str = "features") -> FeatureSet:
             if agg is None:
                 raise ConfigError(
                     f"{origin}: feature {g.name!r}: unknown aggregation {agg_name!r}; "
-                    f"expected one of {', '.join(AGGREGATIONS)}"
+                    f"expected one of: {', '.join(AGGREGATIONS)}"
                 )
             _check_fit(g, src, agg, origin)
             windows: tuple[int | None, ...] = g.windows if agg.kind == "window" else (None,)
@@ -275,7 +275,7 @@ def _source(g: GroupSpec, origin: str) -> Source:
     src = CONTRACT.get(g.source)
     if src is None:
         raise ConfigError(
-            f"{origin}: feature {g.name!r}: unknown source {g.source!r}; expected one of {', '.join(CONTRACT)}"
+            f"{origin}: feature {g.name!r}: unknown source {g.source!r}; expected one of: {', '.join(CONTRACT)}"
         )
     return src
 
