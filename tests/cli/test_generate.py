@@ -53,7 +53,7 @@ def test_generate_config_typo_names_file_line_and_key(tmp_path: Path) -> None:
     assert "w_health" in result.output  # the keys it expected
 
 
-def test_demo_lays_out_raw_and_validated_folders(tmp_path: Path) -> None:
+def test_demo_lays_out_raw_validated_and_features(tmp_path: Path) -> None:
     out = tmp_path / "demo"
     result = runner.invoke(app, ["demo", "--enterprises", "1000", "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -61,4 +61,5 @@ def test_demo_lays_out_raw_and_validated_folders(tmp_path: Path) -> None:
     assert (out / "validated" / "registry.parquet").is_file()
     assert (out / "validated" / "quarantine" / "tax.parquet").is_file()
     assert (out / "validated" / "quality.json").is_file()
-    assert "quarantined" in result.output
+    assert (out / "features" / "train.parquet").is_file() and (out / "features" / "score.parquet").is_file()
+    assert "quarantined" in result.output and "default rate" in result.output

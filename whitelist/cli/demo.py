@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import typer
 
 from whitelist.cli.ui import console, progress_bars, summary_table
+from whitelist.features.build import build_features, parse_as_of
+from whitelist.features.spec import load_features
 from whitelist.sources.synthetic import SyntheticConfig, generate_province
 from whitelist.sources.validate import validate_folder
+
+TRAINING_DATES = "2022-07-31..2023-12-31"
+"""Month ends whose 12-month outcome the demo's data (to 2024-12-31) can show."""
+SCORING_DATE = date(2024, 12, 31)
 
 
 def demo(
@@ -16,11 +23,16 @@ def demo(
     out: Path = typer.Option(Path("demo"), "--out", help="Folder to lay the demo out in."),
     seed: int = typer.Option(0, "--seed", help="Seed of the synthetic province."),
 ) -> None:
-    """Generate a province, validate it, and show where everything is."""
-    raw, validated = out / "raw", out / "validated"
+    """Generate a province, validate it, build features, and show where everything is."""
+    raw, validated, features_dir = out / "raw", out / "validated", out / "features"
+    spec = load_features()
     with progress_bars() as progress:
         generated = generate_province(SyntheticConfig(enterprises=enterprises, seed=seed), raw, progress=progress)
         checked = validate_folder(raw, validated, progress=progress)
+        train = build_features(
+            validated, parse_as_of(TRAINING_DATES), features_dir / "train.parquet", spec, labels=True, progress=progress
+        )
+        score = build_features(validated, [SCORING_DATE], features_dir / "score.parquet", spec, progress=progress)
     truth = generated.truth_summary
     read = sum(r.rows_read for r in checked.sources)
     quarantined = sum(r.rows_quarantined for r in checked.sources)
@@ -29,11 +41,18 @@ def demo(
         ["stage", "result", "where"],
         [
             ("generate", f"{enterprises:,} entities, {truth['active_at_end']:,} active at the end", raw),
-            ("validate", f"{read:,} rows read, {quarantined:,} quarantined", validated),
-            ("quality report", "per source: rows, reasons, coverage, latest period", validated / "quality.json"),
+            ("validate", f"{read:,} rows read, {quarantined:,} quarantined", validated / "quality.json"),
+            (
+                "features: training panel",
+                f"{train.rows:,} rows x {train.features} features, {len(train.as_of)} month ends, "
+                f"default rate {train.default_rate:.2%}",
+                train.path,
+            ),
+            ("features: scoring set", f"{score.rows:,} visit-list enterprises at {SCORING_DATE}", score.path),
         ],
+        text=True,
     )
     console.print(
-        "Next stages (features, train, score, explain, report) arrive with their issues; "
+        "Next stages (train, score, explain, report) arrive with their issues; "
         f"their outputs will be laid out under {out}/."
     )

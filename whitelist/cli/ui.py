@@ -41,10 +41,13 @@ def progress_bars() -> Iterator[RichProgress]:
         yield RichProgress(bars)
 
 
-def summary_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+def summary_table(
+    title: str, columns: Sequence[str], rows: Sequence[Sequence[object]], *, text: bool = False
+) -> None:
+    """A Rich table; numbers right-aligned unless ``text``; long values (paths) wrap, never cut."""
     table = Table(title=title, title_justify="left")
     for i, name in enumerate(columns):
-        table.add_column(name, justify="left" if i == 0 else "right")
+        table.add_column(name, justify="left" if i == 0 or text else "right", overflow="fold")
     for row in rows:
         table.add_row(*(_fmt(v) for v in row))
     console.print(table)
