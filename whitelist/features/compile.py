@@ -153,14 +153,16 @@ def _periodic(src: Source, feats: tuple[Feature, ...], d: Dialect) -> str:
         else:
             spans.append(f.window)
     lower = "" if None in spans else f" AND {m} > {anchor} - {max(spans)}"
-    aggs = ", ".join(f"{_periodic_agg(f, m, anchor, d)} AS {d.quote(f.name)}" for f in feats)
+    # Where the contract's key makes (uscc, month) unique, counting months needs no DISTINCT.
+    one_per_month = src.key == ("uscc", src.date_column)
+    aggs = ", ".join(f"{_periodic_agg(f, m, anchor, one_per_month)} AS {d.quote(f.name)}" for f in feats)
     return (
         f"SELECT r.uscc, a.as_of, {aggs} FROM {src.name} r JOIN _as_of a ON {_known(src)}{lower} "
         f"GROUP BY r.uscc, a.as_of"
     )
 
 
-def _periodic_agg(f: Feature, m: str, anchor: str, d: Dialect) -> str:
+def _periodic_agg(f: Feature, m: str, anchor: str, one_per_month: bool) -> str:
     cond = _filter(f)
     col = f"r.{f.column}" if f.column else None
     if f.agg == "months_since_first":
@@ -183,10 +185,11 @@ def _periodic_agg(f: Feature, m: str, anchor: str, d: Dialect) -> str:
         return f"MAX_BY({col}, CASE WHEN {inw} AND {col} IS NOT NULL THEN {m} END)"
     if f.agg == "distinct_count":
         return f"COUNT(DISTINCT CASE WHEN {inw} THEN {col} END)"
+    distinct = "" if one_per_month else "DISTINCT "
     if f.agg == "months_active":
-        return f"COUNT(DISTINCT CASE WHEN {inw} AND {col} > 0 THEN {m} END)"
+        return f"COUNT({distinct}CASE WHEN {inw} AND {col} > 0 THEN {m} END)"
     if f.agg == "missing_months":
-        return f"{w} - COUNT(DISTINCT CASE WHEN {inw} THEN {m} END)"
+        return f"{w} - COUNT({distinct}CASE WHEN {inw} THEN {m} END)"
     if f.agg == "slope":
         x = f"CASE WHEN {inw} AND {col} IS NOT NULL THEN {m} - {anchor} END"
         y = f"CASE WHEN {inw} THEN {v} END"
