@@ -202,8 +202,8 @@ def _periodic_agg(f: Feature, m: str, anchor: str, one_per_month: bool) -> str:
     if f.agg in ("growth_yoy", "ratio_recent"):
         back = 12 if f.agg == "growth_yoy" else w
         prev = f"{cond} AND {m} > {anchor} - {back} - {w} AND {m} <= {anchor} - {back}"
-        ratio = (
-            f"CAST(SUM(CASE WHEN {inw} THEN {v} END) AS DOUBLE) / "
+        ratio = (  # an empty window sums to 0, as the sum feature says: growth -1, ratio 0
+            f"CAST(COALESCE(SUM(CASE WHEN {inw} THEN {v} END), 0) AS DOUBLE) / "
             f"NULLIF(CAST(SUM(CASE WHEN {prev} THEN {v} END) AS DOUBLE), 0)"
         )
         return f"{ratio} - 1" if f.agg == "growth_yoy" else ratio
