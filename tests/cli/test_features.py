@@ -21,6 +21,7 @@ def test_features_validates_a_raw_folder_first_and_writes_table_and_manifest(
     assert out.is_file() and (tmp_path / "features.manifest.json").is_file()
     assert (tmp_path / "features.validated" / "quality.json").is_file()
     assert "144" in result.output
+    assert "was not validated: validated it into" in result.output
 
 
 def test_features_panel_with_labels(province: tuple[Path, Path], tmp_path: Path) -> None:

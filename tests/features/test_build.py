@@ -201,3 +201,11 @@ def test_duckdb_reads_the_table_back(province: tuple[Path, Path], tmp_path: Path
     con = duckdb.connect()
     types = dict(con.execute(f"DESCRIBE SELECT * FROM read_parquet('{out}')").fetchall()[i][:2] for i in range(3))
     assert types["as_of"] == "DATE"
+
+
+def test_an_as_of_date_long_after_the_data_is_flagged(province: tuple[Path, Path], tmp_path: Path) -> None:
+    _, validated = province
+    late = build_features(validated, [date(2025, 6, 30)], tmp_path / "late.parquet", FEATURES, memory_limit="1GB")
+    assert late.warnings and "181 days after the data ends (2024-12-31)" in late.warnings[0]
+    fresh = build_features(validated, [date(2024, 12, 31)], tmp_path / "fresh.parquet", FEATURES, memory_limit="1GB")
+    assert fresh.warnings == ()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from whitelist.cli.ui import progress_bars, summary_table, written
+from whitelist.cli.ui import console, progress_bars, summary_table, written
 from whitelist.features.build import build_features, parse_as_of, validated_folder
 from whitelist.features.spec import load_features
 
@@ -42,4 +42,8 @@ def features(
     if labels:
         rows += [("labelled rows", table.labelled or 0), ("default rate", table.default_rate or 0.0)]
     summary_table("Features", ["measure", "value"], rows)
-    written([table.path, table.manifest])
+    if folder != raw:
+        console.print(f"{raw} was not validated: validated it into {folder} (quarantine and quality.json there).")
+    for warning in table.warnings:
+        console.print(f"[bold yellow]warning:[/bold yellow] {warning}", highlight=False)
+    written([table.path, table.manifest, *([folder] if folder != raw else [])])

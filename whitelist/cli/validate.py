@@ -18,7 +18,9 @@ def validate(
     end: str | None = typer.Option(
         None,
         "--end",
-        help="Last day of the history window (YYYY-MM-DD); inferred from the data when omitted.",
+        help="Last day of the history window (YYYY-MM-DD): the day the data was exported; records dated "
+        "later are quarantined. Inferred from the data when omitted. For a backtest keep the data whole "
+        "and pick the date with `whitelist features --as-of`.",
     ),
     encoding: str | None = typer.Option(
         None, "--encoding", help="Encoding of the CSV files, e.g. gb18030; detected per file when omitted."

@@ -40,6 +40,7 @@ class FeatureTable:
     as_of: tuple[date, ...]
     labelled: int | None
     default_rate: float | None
+    warnings: tuple[str, ...] = ()
 
 
 def parse_as_of(text: str) -> tuple[date, ...]:
@@ -119,6 +120,9 @@ def build_features(
     rows = duckdb_engine.run(plan, folder, out, memory_limit=memory_limit, threads=threads)
     progress.advance(task)
     labelled, rate = _label_stats(out) if labels else (None, None)
+    warnings = _late_dates(folder, plan.as_of)
+    for w in warnings:
+        log.warning(w)
     manifest = _write_manifest(out, folder, plan.sources, features, plan.as_of, labels, rows, labelled, rate)
     return FeatureTable(
         path=out,
@@ -128,6 +132,26 @@ def build_features(
         as_of=plan.as_of,
         labelled=labelled,
         default_rate=rate,
+        warnings=warnings,
+    )
+
+
+STALE_DAYS = 62
+"""An as-of date this long after the data's window end sees windows emptying: say so."""
+
+
+def _late_dates(folder: Path, as_of: tuple[date, ...]) -> tuple[str, ...]:
+    window = json.loads((folder / QUALITY_REPORT).read_text(encoding="utf-8")).get("window") or {}
+    end = window.get("end")
+    if not end:
+        return ()
+    data_end = date.fromisoformat(end)
+    late = [a for a in as_of if (a - data_end).days > STALE_DAYS]
+    if not late:
+        return ()
+    return (
+        f"as-of {late[0]} is {(late[0] - data_end).days} days after the data ends ({data_end}): recent "
+        "windows will be empty and features will read as a business that stopped; validate a newer export",
     )
 
 

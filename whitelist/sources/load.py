@@ -123,7 +123,8 @@ def find_sources(raw: Path, *, encoding: str | None = None) -> dict[str, SourceF
                 problems.append(
                     f"{raw}: expected {src.name}.parquet or {src.name}.csv (the {src.name} source is "
                     f"required), got neither; the folder holds "
-                    f"{preview(sorted(p.name for p in raw.iterdir()))}; export the {src.name} source into it"
+                    f"{preview(sorted(p.name for p in raw.iterdir())) or 'no files'}; "
+                    f"export the {src.name} source into it"
                 )
         except InputDataError as exc:
             problems.append(str(exc))
