@@ -519,3 +519,15 @@ def test_progress_has_one_task_per_source_and_completes(folder: Callable[..., Pa
     validate_folder(folder(), tmp_path / "out", progress=progress)
     assert [name for name, _ in progress.tasks] == ["registry", "abnormal", "tax", "utilities", "visit_list"]
     assert all(progress.done[i] == total for i, (_, total) in enumerate(progress.tasks))
+
+
+def test_quarantine_masks_personal_data(tmp_path: Path) -> None:
+    """Data owners find the row by its code and position; people's names and phones stay masked."""
+    frames = clean_frames()
+    cell("registry", 4, "registered_capital", "-5")(frames)
+    frames["registry"] = frames["registry"].astype(object)
+    frames["registry"].loc[4, "legal_rep_name"] = "张三丰"
+    result = run(tmp_path, frames)
+    q = quarantined(result, "registry")
+    assert list(q["legal_rep_name"]) == ["张**"]
+    assert q["uscc"].iloc[0] == frames["registry"].loc[4, "uscc"]

@@ -43,7 +43,7 @@ from whitelist.sources.checks import (
     lookup_sql,
     row_checks,
 )
-from whitelist.sources.contract import SOURCES, Source
+from whitelist.sources.contract import SOURCES, Column, Source
 from whitelist.sources.load import Malformed, SourceFile, Staged, find_sources, stage
 from whitelist.sources.parse import Kind, describe, ident, install, sql_str, typed_select
 from whitelist.sources.quality import VISIT_CODES, SourceReport, coverage, source_stats, write_report
@@ -302,6 +302,16 @@ def _find_duplicates(con: duckdb.DuckDBPyConnection, src: Source, n_checks: int)
     )
 
 
+def _quarantined_value(col: Column, raw: str) -> str:
+    """The original text; personal data (names, phones, ids of people) masked but its first character."""
+    if not col.pii:
+        return f"{raw} AS {ident(col.name)}"
+    return (
+        f"CASE WHEN {raw} IS NULL THEN NULL ELSE LEFT({raw}, 1) || REPEAT('*', GREATEST(LENGTH({raw}) - 1, 0)) "
+        f"END AS {ident(col.name)}"
+    )
+
+
 def _quarantine_sql(src: Source, kinds: dict[str, Kind], staged: Staged, checks: tuple[Check, ...]) -> str:
     """SQL of the quarantined rows: position, reason, column, detail and the original values as text."""
     keys = ",".join(src.key)
@@ -312,7 +322,7 @@ def _quarantine_sql(src: Source, kinds: dict[str, Kind], staged: Staged, checks:
         f"'same {keys} as row ' || q._ref || ', which is kept (received later, or later in the file)'",
     ]
     base = f"(SELECT * FROM {staged.relation} WHERE _row IN (SELECT _row FROM q))"
-    raws = ", ".join(f"{ident(c + ':raw')} AS {ident(c)}" for c in src.column_names)
+    raws = ", ".join(_quarantined_value(c, ident(c.name + ":raw")) for c in src.columns)
     nulls = ", ".join(f"CAST(NULL AS VARCHAR) AS {ident(c)}" for c in src.column_names)
     return f"""WITH q AS (
             SELECT _row, _check, CAST(NULL AS BIGINT) AS _ref FROM _chk WHERE _check IS NOT NULL
