@@ -13,26 +13,19 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import re
 import subprocess
 import sys
 import time
 from datetime import date
 from pathlib import Path
 
+from timing import timed
+
 import duckdb
 
 EXE = Path(sys.executable).with_name("whitelist")
 
 
-def timed(cmd: list[str]) -> tuple[float, float]:
-    start = time.perf_counter()
-    proc = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, env={**os.environ, "COLUMNS": "120"})
-    if proc.returncode != 0:
-        raise SystemExit(proc.stdout + proc.stderr)
-    wall = time.perf_counter() - start
-    peak_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1))
-    return wall, peak_kb / 1024 / 1024
 
 
 def plain_scan(folder: Path) -> tuple[float, int]:

@@ -12,24 +12,19 @@ import argparse
 import json
 import os
 import platform
-import re
 import shutil
-import subprocess
 import sys
-import time
 from datetime import date
 from pathlib import Path
+
+from timing import timed
 
 
 def run(n: int, out: Path, seed: int) -> dict[str, float]:
     target = out / f"province-{n}"
     shutil.rmtree(target, ignore_errors=True)
     exe = Path(sys.executable).with_name("whitelist")
-    cmd = ["/usr/bin/time", "-v", str(exe), "generate", "--enterprises", str(n), "--seed", str(seed), "--out", str(target)]
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=True, env={**os.environ, "COLUMNS": "120"})
-    wall = time.perf_counter() - start
-    peak_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1))
+    wall, peak_gb = timed([str(exe), "generate", "--enterprises", str(n), "--seed", str(seed), "--out", str(target)])
     import pyarrow.parquet as pq
 
     rows = sum(pq.ParquetFile(p).metadata.num_rows for p in target.glob("*.parquet"))
@@ -38,7 +33,7 @@ def run(n: int, out: Path, seed: int) -> dict[str, float]:
     return {
         "enterprises": n,
         "seconds": round(wall, 1),
-        "peak_gb": round(peak_kb / 1024 / 1024, 2),
+        "peak_gb": round(peak_gb, 2),
         "rows": rows,
         "rows_per_s": round(rows / wall),
         "disk_gb": round(size / 1e9, 2),

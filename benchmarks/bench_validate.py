@@ -14,25 +14,17 @@ import argparse
 import json
 import os
 import platform
-import re
 import shutil
 import subprocess
 import sys
-import time
 from datetime import date
 from pathlib import Path
+
+from timing import timed
 
 EXE = Path(sys.executable).with_name("whitelist")
 
 
-def timed(cmd: list[str]) -> tuple[float, float]:
-    start = time.perf_counter()
-    proc = subprocess.run(
-        ["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, check=True, env={**os.environ, "COLUMNS": "120"}
-    )
-    wall = time.perf_counter() - start
-    peak_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1))
-    return wall, peak_kb / 1024 / 1024
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ which rows go to quarantine and why.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 Dtype = Literal["uscc", "string", "category", "date", "int", "float"]
