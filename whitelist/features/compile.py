@@ -51,12 +51,23 @@ def bound(src: Source, as_of: date) -> Bound:
 
 @dataclass(frozen=True)
 class Plan:
-    """The SQL of a feature build and what it reads."""
+    """The SQL of a feature build and what it reads.
 
-    sql: str
+    ``steps`` are named queries (each may read the ones before it) and ``final`` the query
+    over them: an engine may run them as one statement (``sql``) or materialise the steps
+    one at a time to bound its memory.
+    """
+
+    steps: tuple[tuple[str, str], ...]
+    final: str
     sources: tuple[str, ...]
     as_of: tuple[date, ...]
     labels: bool
+
+    @property
+    def sql(self) -> str:
+        with_sql = ",\n".join(f"{name} AS (\n{body}\n)" for name, body in self.steps)
+        return f"WITH {with_sql}\n{self.final}"
 
 
 def compile_plan(
@@ -104,9 +115,8 @@ def compile_plan(
         f", CAST({q(d.numerator)} AS DOUBLE) / NULLIF(CAST({q(d.denominator)} AS DOUBLE), 0) AS {q(d.name)}"
         for d in features.derived
     )
-    with_sql = ",\n".join(f"{name} AS (\n{body}\n)" for name, body in ctes)
-    sql = f"WITH {with_sql}\nSELECT *{derived} FROM ({inner}) t ORDER BY as_of, uscc"
-    return Plan(sql=sql, sources=tuple(sorted(used)), as_of=as_of, labels=labels)
+    final = f"SELECT *{derived} FROM ({inner}) t ORDER BY as_of, uscc"
+    return Plan(steps=tuple(ctes), final=final, sources=tuple(sorted(used)), as_of=as_of, labels=labels)
 
 
 def _as_of_values(as_of: tuple[date, ...], d: Dialect) -> str:
@@ -141,7 +151,7 @@ def _known(src: Source) -> str:
 
 
 def _periodic(src: Source, feats: tuple[Feature, ...], d: Dialect) -> str:
-    m, anchor = _month(f"r.{src.date_column}"), f"a.a_{src.name}"
+    m, anchor = "r._m", f"a.a_{src.name}"  # the record's month index, computed once per row
     spans = []
     for f in feats:
         if f.aggregation.kind == "history":
@@ -156,8 +166,9 @@ def _periodic(src: Source, feats: tuple[Feature, ...], d: Dialect) -> str:
     # Where the contract's key makes (uscc, month) unique, counting months needs no DISTINCT.
     one_per_month = src.key == ("uscc", src.date_column)
     aggs = ", ".join(f"{_periodic_agg(f, m, anchor, one_per_month)} AS {d.quote(f.name)}" for f in feats)
+    rows = f"(SELECT *, {_month(src.date_column)} AS _m FROM {src.name})"
     return (
-        f"SELECT r.uscc, a.as_of, {aggs} FROM {src.name} r JOIN _as_of a ON {_known(src)}{lower} "
+        f"SELECT r.uscc, a.as_of, {aggs} FROM {rows} r JOIN _as_of a ON {_known(src)}{lower} "
         f"GROUP BY r.uscc, a.as_of"
     )
 

@@ -27,12 +27,16 @@ def run(plan: Plan, folder: Path, out: Path, *, memory_limit: str = "8GB", threa
             raise ConfigError(f"memory limit: expected a size such as '8GB', got {memory_limit!r}") from exc
         con.execute(f"SET threads = {int(threads)}")
         con.execute(f"SET temp_directory = '{work}'")
-        con.execute("SET preserve_insertion_order = true")
         con.execute("SET enable_progress_bar = false")
         for name in plan.sources:
             _register(con, name, folder / f"{name}.parquet")
+        # One step at a time: each source's aggregates are held once, not all at the same time.
+        con.execute("SET preserve_insertion_order = false")  # steps are unordered sets
+        for name, body in plan.steps:
+            con.execute(f"CREATE TEMP TABLE {name} AS {body}")
+        con.execute("SET preserve_insertion_order = true")  # the table is written in ORDER BY order
         with atomic_path(out) as tmp:
-            con.execute(f"COPY ({plan.sql}) TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)")
+            con.execute(f"COPY ({plan.final}) TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)")
         return int(con.execute(f"SELECT COUNT(*) FROM read_parquet('{out}')").fetchone()[0])
     finally:
         shutil.rmtree(work, ignore_errors=True)
