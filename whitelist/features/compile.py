@@ -251,8 +251,8 @@ def _event_agg(src: Source, f: Feature, m: str, anchor: str, d: Dialect) -> str:
 
 def _registry(feats: tuple[Feature, ...], d: Dialect) -> str:
     q = d.quote
-    cols = []
-    for f in feats:
+    cols, joins = [], []
+    for i, f in enumerate(feats):
         if f.agg == "age_months":
             cols.append(f"a.m_as_of - {_month(f'r.{f.column}')} AS {q(f.name)}")
         elif f.agg == "value":
@@ -260,11 +260,15 @@ def _registry(feats: tuple[Feature, ...], d: Dialect) -> str:
         elif f.agg == "category":
             cols.append(f"r.{f.column} AS {q(f.name)}")
         elif f.agg == "shared_count":
-            cols.append(
-                f"SUM(CASE WHEN {_active()} THEN 1 ELSE 0 END) OVER (PARTITION BY a.as_of, r.{f.column}) AS {q(f.name)}"
+            # Active entities per value, counted once per value (a hash aggregate, not a window).
+            counts = (
+                f"SELECT a.as_of, r.{f.column} AS _value, COUNT(*) AS _n FROM registry r "
+                f"JOIN _as_of a ON r.established <= a.c_registry WHERE {_active()} GROUP BY a.as_of, r.{f.column}"
             )
+            joins.append(f"LEFT JOIN ({counts}) s{i} ON s{i}.as_of = a.as_of AND s{i}._value = r.{f.column}")
+            cols.append(f"COALESCE(s{i}._n, 0) AS {q(f.name)}")
     select = ", ".join(["r.uscc", "a.as_of", f"{_active()} AS _active", *cols])
-    return f"SELECT {select} FROM registry r JOIN _as_of a ON r.established <= a.c_registry"
+    return f"SELECT {select} FROM registry r JOIN _as_of a ON r.established <= a.c_registry {' '.join(joins)}"
 
 
 def _active() -> str:
