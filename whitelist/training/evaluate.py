@@ -1,0 +1,83 @@
+"""Model quality in the risk team's terms: ranking, calibration, gains, and the operating points.
+
+Every figure is computed from labels and PDs alone, so the model card, the gates and the
+benchmarks all read the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score, roc_curve
+
+
+def ranking(y: np.ndarray, pd: np.ndarray) -> dict[str, float]:
+    """AUC, Gini (2 AUC - 1), KS (largest gap between the cumulative bad and good shares)."""
+    y, pd = np.asarray(y, dtype=int), np.asarray(pd, dtype=float)
+    auc = float(roc_auc_score(y, pd))
+    fpr, tpr, _ = roc_curve(y, pd)
+    return {"auc": auc, "gini": 2 * auc - 1, "ks": float(np.max(tpr - fpr))}
+
+
+def calibration(y: np.ndarray, pd: np.ndarray, bins: int = 10) -> dict[str, Any]:
+    """Brier score, log loss, and predicted against observed default rate by PD decile."""
+    y, pd = np.asarray(y, dtype=int), np.clip(np.asarray(pd, dtype=float), 1e-9, 1 - 1e-9)
+    order = np.argsort(pd, kind="mergesort")
+    groups = np.array_split(order, bins)
+    table = [
+        {"decile": i + 1, "rows": int(g.size), "mean_pd": float(pd[g].mean()), "bad_rate": float(y[g].mean())}
+        for i, g in enumerate(groups)
+        if g.size
+    ]
+    ece = sum(r["rows"] * abs(r["mean_pd"] - r["bad_rate"]) for r in table) / max(len(y), 1)
+    return {
+        "brier": float(brier_score_loss(y, pd)),
+        "log_loss": float(log_loss(y, pd, labels=[0, 1])),
+        "calibration_error": float(ece),
+        "deciles": table,
+    }
+
+
+def gains(y: np.ndarray, pd: np.ndarray, bins: int = 10) -> list[dict[str, float]]:
+    """Riskiest first: share of bads caught and lift in each tenth of the population."""
+    y, pd = np.asarray(y, dtype=int), np.asarray(pd, dtype=float)
+    order = np.argsort(-pd, kind="mergesort")
+    total_bad = max(int(y.sum()), 1)
+    base = y.mean() if y.size else 0.0
+    rows, caught = [], 0
+    for i, g in enumerate(np.array_split(order, bins)):
+        if not g.size:
+            continue
+        bad = int(y[g].sum())
+        caught += bad
+        rate = bad / g.size
+        rows.append(
+            {
+                "tenth": i + 1,
+                "rows": int(g.size),
+                "bad_rate": rate,
+                "cumulative_bad_share": caught / total_bad,
+                "lift": rate / base if base else float("nan"),
+            }
+        )
+    return rows
+
+
+def operating_points(y: np.ndarray, pd: np.ndarray, cutoffs: Sequence[tuple[str, float]]) -> list[dict[str, Any]]:
+    """At each grade cutoff (approve PD <= cutoff): the approval rate and the observed bad rate of the approved."""
+    y, pd = np.asarray(y, dtype=int), np.asarray(pd, dtype=float)
+    out = []
+    for name, cutoff in cutoffs:
+        approved = pd <= cutoff
+        n = int(approved.sum())
+        out.append(
+            {
+                "grade": name,
+                "max_pd": cutoff,
+                "approval_rate": n / max(len(y), 1),
+                "bad_rate_approved": float(y[approved].mean()) if n else None,
+            }
+        )
+    return out
