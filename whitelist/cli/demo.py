@@ -10,6 +10,8 @@ import typer
 from whitelist.cli.ui import console, progress_bars, summary_table
 from whitelist.features.build import build_features, parse_as_of
 from whitelist.features.spec import load_features
+from whitelist.models.artefact import ModelArtefact
+from whitelist.training.table import train_from_file
 from whitelist.sources.synthetic import SyntheticConfig, generate_province
 from whitelist.sources.validate import validate_folder
 
@@ -23,7 +25,7 @@ def demo(
     out: Path = typer.Option(Path("demo"), "--out", help="Folder to lay the demo out in."),
     seed: int = typer.Option(0, "--seed", help="Seed of the synthetic province."),
 ) -> None:
-    """Generate a province, validate it, build features, and show where everything is."""
+    """Generate a province, validate it, build features, train and predict, and show where everything is."""
     raw, validated, features_dir = out / "raw", out / "validated", out / "features"
     spec = load_features()
     with progress_bars() as progress:
@@ -33,6 +35,11 @@ def demo(
             validated, parse_as_of(TRAINING_DATES), features_dir / "train.parquet", spec, labels=True, progress=progress
         )
         score = build_features(validated, [SCORING_DATE], features_dir / "score.parquet", spec, progress=progress)
+        task = progress.task("Training the default model", 1)
+        model = train_from_file(train.path, out / "model", target="default_12m", id_col="uscc", time_col="as_of")
+        progress.advance(task)
+    predictions = _predict(model.artefact, score.path, out / "predictions.parquet")
+    test = model.evaluation["test"]
     truth = generated.truth_summary
     read = sum(r.rows_read for r in checked.sources)
     quarantined = sum(r.rows_quarantined for r in checked.sources)
@@ -49,10 +56,29 @@ def demo(
                 train.path,
             ),
             ("features: scoring set", f"{score.rows:,} visit-list enterprises at {SCORING_DATE}", score.path),
+            (
+                "train",
+                f"out-of-time AUC {test['auc']:.3f}, KS {test['ks']:.3f}, {model.artefact.meta['trees']} trees",
+                out / "model" / "evaluation.json",
+            ),
+            ("predict", f"{predictions:,} enterprises: PD, points, grade", out / "predictions.parquet"),
         ],
         text=True,
     )
     console.print(
-        "Next stages (train, score, explain, report) arrive with their issues; "
+        "Next stages (tuning and registry, score, explain, report) arrive with their issues; "
         f"their outputs will be laid out under {out}/."
     )
+
+
+def _predict(artefact: ModelArtefact, table: Path, out: Path) -> int:
+    import pandas as pd
+    import pyarrow as pa
+
+    from whitelist.core.io import write_parquet
+
+    frame = pd.read_parquet(table)
+    scored = artefact.predict(frame, source=str(table))
+    scored.insert(0, "uscc", frame["uscc"].to_numpy())
+    write_parquet(out, pa.Table.from_pandas(scored, preserve_index=False))
+    return len(scored)

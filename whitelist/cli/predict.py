@@ -1,0 +1,38 @@
+"""``whitelist predict``: id, pd, points and grade for every row of a table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import typer
+
+from whitelist.cli.ui import summary_table, written
+from whitelist.core.errors import InputDataError
+from whitelist.core.io import write_parquet
+from whitelist.models.artefact import ModelArtefact
+from whitelist.training.table import read_table
+
+
+def predict(
+    model: Path = typer.Option(..., "--model", help="Model folder written by whitelist train."),
+    table: Path = typer.Option(..., "--table", help="Parquet or CSV table with the model's features."),
+    out: Path = typer.Option(..., "--out", help="Parquet file to write."),
+) -> None:
+    """Score every row: PD, scorecard points and grade, beside the id column."""
+    artefact = ModelArtefact.load(model)
+    frame = read_table(table)
+    id_col = artefact.meta.get("id_col")
+    if id_col and id_col not in frame.columns:
+        raise InputDataError(f"{table}: no id column {id_col!r}, which the model was trained with")
+    scored = artefact.predict(frame, source=str(table))
+    if id_col:
+        scored.insert(0, id_col, frame[id_col].to_numpy())
+    write_parquet(out, pa.Table.from_pandas(scored, preserve_index=False))
+    summary_table(
+        "Predictions",
+        ["measure", "value"],
+        [("rows", len(scored)), ("mean PD", round(float(scored["pd"].mean()), 5))]
+        + [(f"grade {g}", int(n)) for g, n in scored["grade"].value_counts().sort_index().items()],
+    )
+    written([out])

@@ -1,0 +1,35 @@
+"""Calibrators that turn a model's raw score into a PD, stored as plain numbers.
+
+Isotonic regression (a step function) or Platt scaling (a logistic curve on the raw score);
+training picks one on the validation part. Both are kept as arrays in the artefact's JSON,
+so a PD can be recomputed anywhere without pickles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Calibrator:
+    kind: Literal["isotonic", "platt"]
+    x: tuple[float, ...] = field(default=())
+    y: tuple[float, ...] = field(default=())
+    coef: float = 1.0
+    intercept: float = 0.0
+
+    def __call__(self, raw: np.ndarray) -> np.ndarray:
+        raw = np.asarray(raw, dtype=float)
+        if self.kind == "isotonic":
+            return np.interp(raw, np.array(self.x), np.array(self.y))
+        return 1.0 / (1.0 + np.exp(-(self.coef * raw + self.intercept)))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "x": list(self.x), "y": list(self.y), "coef": self.coef, "intercept": self.intercept}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Calibrator:
+        return cls(kind=d["kind"], x=tuple(d["x"]), y=tuple(d["y"]), coef=d["coef"], intercept=d["intercept"])

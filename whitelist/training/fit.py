@@ -1,0 +1,193 @@
+"""Fit a calibrated LightGBM default model on a table and evaluate it on the held-out part.
+
+Parameters here are the fixed defaults inside the explainable search space (depth <= 6,
+at most 400 trees); Optuna tuning arrives in the next slice of issue 4.
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+from dataclasses import dataclass
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+
+from whitelist import __version__
+from whitelist.core.errors import ConfigError
+from whitelist.models.artefact import ModelArtefact
+from whitelist.models.scorecard import Scorecard
+from whitelist.models.stability import Bins, PsiBands
+from whitelist.training import evaluate
+from whitelist.training.calibrate import choose_calibrator
+from whitelist.training.split import Split, binary_target, split
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PARAMS: dict[str, Any] = {
+    "objective": "binary",
+    "learning_rate": 0.05,
+    "num_leaves": 31,
+    "max_depth": 6,
+    "min_data_in_leaf": 100,
+    "feature_fraction": 0.7,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "lambda_l2": 1.0,
+    "cat_smooth": 20.0,
+    "verbose": -1,
+    "deterministic": True,
+    "force_row_wise": True,
+    "num_threads": 2,
+}
+MAX_TREES = 400
+EARLY_STOPPING = 50
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    artefact: ModelArtefact
+    evaluation: dict[str, Any]
+    split: Split
+
+
+def feature_columns(frame: pd.DataFrame, exclude: set[str]) -> tuple[list[str], dict[str, list[str]]]:
+    """Every column but the excluded ones; text columns become categoricals with sorted levels."""
+    features, categories = [], {}
+    for col in frame.columns:
+        if col in exclude:
+            continue
+        series = frame[col]
+        if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
+            features.append(col)
+        elif isinstance(series.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(series) or series.dtype == object:
+            levels = sorted(series.dropna().astype(str).unique().tolist())
+            features.append(col)
+            categories[col] = levels
+        else:
+            log.info("column %s (%s) is neither a number nor text: not used", col, series.dtype)
+    if not features:
+        raise ConfigError("the table has no feature columns besides the target, id and time columns")
+    return features, categories
+
+
+def train_table(
+    frame: pd.DataFrame,
+    *,
+    target: str,
+    id_col: str | None = None,
+    time_col: str | None = None,
+    seed: int = 0,
+    scorecard: Scorecard | None = None,
+    monotone: dict[str, int] | None = None,
+    source: str = "table",
+) -> TrainResult:
+    """Split, fit with early stopping on validation, calibrate on validation, evaluate on test."""
+    scorecard = scorecard or Scorecard()
+    y_all = binary_target(frame, target, source)
+    exclude = {target, *(c for c in (id_col, time_col) if c)}
+    for col in (id_col, time_col):
+        if col and col not in frame.columns:
+            raise ConfigError(f"{source}: no column {col!r}; columns are {', '.join(map(str, frame.columns[:8]))}")
+    features, categories = feature_columns(frame, exclude)
+    unknown = sorted(set(monotone or {}) - set(features))
+    if unknown:
+        raise ConfigError(f"monotone constraints name columns that are not features: {', '.join(unknown)}")
+    parts = split(frame, y_all, time_col=time_col, seed=seed)
+    for name, rows in (("train", parts.train), ("validation", parts.valid), ("test", parts.test)):
+        defaults = int(np.nansum(y_all.to_numpy()[rows]))
+        if defaults == 0 or defaults == rows.size:
+            raise ConfigError(
+                f"{source}: the {name} part ({rows.size:,} rows) holds {defaults:,} defaults; each part needs both "
+                "classes: give more labelled rows or a longer period"
+            )
+    artefact_stub = ModelArtefact(
+        booster=None,  # type: ignore[arg-type]
+        features=tuple(features),
+        categories=categories,
+        calibrator=None,  # type: ignore[arg-type]
+        scorecard=scorecard,
+        score_bins=Bins(edges=(), shares=()),
+    )
+    x = artefact_stub.matrix(frame, source)
+    y = y_all.to_numpy()
+    params = {
+        **DEFAULT_PARAMS,
+        "seed": seed,
+        "monotone_constraints": [int((monotone or {}).get(f, 0)) for f in features],
+        "monotone_constraints_method": "advanced",
+    }
+    train_set = lgb.Dataset(x.iloc[parts.train], y[parts.train], free_raw_data=False)
+    valid_set = lgb.Dataset(x.iloc[parts.valid], y[parts.valid], reference=train_set, free_raw_data=False)
+    booster = lgb.train(
+        params,
+        train_set,
+        num_boost_round=MAX_TREES,
+        valid_sets=[valid_set],
+        callbacks=[lgb.early_stopping(EARLY_STOPPING, verbose=False)],
+    )
+    raw = booster.predict(x, raw_score=True, num_iteration=booster.best_iteration)
+    booster = lgb.Booster(model_str=booster.model_to_string(num_iteration=booster.best_iteration))
+    calibrator, calibration_scores = choose_calibrator(raw[parts.valid], y[parts.valid], seed=seed)
+    pd_all = calibrator(raw)
+    artefact = ModelArtefact(
+        booster=booster,
+        features=tuple(features),
+        categories=categories,
+        calibrator=calibrator,
+        scorecard=scorecard,
+        score_bins=Bins.fit(pd_all[parts.train]),
+        feature_bins={f: Bins.fit(x[f].to_numpy(dtype=float)) for f in features if f not in categories},
+        meta={
+            "engine_version": __version__,
+            "python": platform.python_version(),
+            "lightgbm": lgb.__version__,
+            "target": target,
+            "id_col": id_col,
+            "time_col": time_col,
+            "seed": seed,
+            "params": {k: v for k, v in params.items() if k != "monotone_constraints"},
+            "monotone": dict(monotone or {}),
+            "trees": booster.num_trees(),
+            "split": {
+                "kind": parts.kind,
+                "rows": {"train": int(parts.train.size), "valid": int(parts.valid.size), "test": int(parts.test.size)},
+                "periods": parts.periods,
+            },
+        },
+    )
+    evaluation = _evaluate(artefact, x, y, pd_all, parts, calibration_scores)
+    return TrainResult(artefact=artefact, evaluation=evaluation, split=parts)
+
+
+def _evaluate(
+    artefact: ModelArtefact, x: pd.DataFrame, y: np.ndarray, pd_all: np.ndarray, parts: Split, cal: dict[str, float]
+) -> dict[str, Any]:
+    test_y, test_pd = y[parts.test].astype(int), pd_all[parts.test]
+    bands = PsiBands()
+    score_psi = artefact.score_bins.psi(test_pd)
+    feature_psi = {f: b.psi(x[f].to_numpy(dtype=float)[parts.test]) for f, b in artefact.feature_bins.items()}
+    importance = artefact.booster.feature_importance("gain")
+    return {
+        "test": {
+            "rows": int(parts.test.size),
+            "default_rate": float(test_y.mean()),
+            **evaluate.ranking(test_y, test_pd),
+            **evaluate.calibration(test_y, test_pd),
+            "gains": evaluate.gains(test_y, test_pd),
+            "operating_points": evaluate.operating_points(
+                test_y, test_pd, [(g.name, g.max_pd) for g in artefact.scorecard.grades]
+            ),
+        },
+        "train": {"rows": int(parts.train.size), **evaluate.ranking(y[parts.train].astype(int), pd_all[parts.train])},
+        "calibration_choice": {"chosen": artefact.calibrator.kind, "held_out_log_loss": cal},
+        "psi": {
+            "score": {"value": score_psi, "verdict": bands.verdict(score_psi)},
+            "features": {f: {"value": v, "verdict": bands.verdict(v)} for f, v in sorted(feature_psi.items())},
+        },
+        "importance_gain": {
+            f: float(g) for f, g in sorted(zip(artefact.features, importance, strict=True), key=lambda t: -t[1])
+        },
+    }
