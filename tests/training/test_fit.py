@@ -116,3 +116,17 @@ def test_train_and_predict_commands(tmp_path: Path) -> None:
     assert list(scores.columns) == ["id", "pd", "points", "grade"] and len(scores) == 6_000
     result = runner.invoke(app, ["predict", "--model", str(tmp_path), "--table", str(table), "--out", str(out)])
     assert result.exit_code == 1 and "not a model folder" in result.output
+
+
+def test_tuning_is_seeded_kept_in_sqlite_and_recorded(tmp_path: Path) -> None:
+    frame = _table(6_000, seed=3)
+    kwargs = dict(target="y", id_col="id", time_col="month", seed=5, trials=4, study_storage=tmp_path / "optuna.db")
+    a = train_table(frame, study_name="s", **kwargs)
+    b = train_table(frame, study_name="s", **kwargs)
+    assert a.artefact.booster.model_to_string() == b.artefact.booster.model_to_string()
+    tuning = a.artefact.meta["tuning"]
+    assert len(tuning["trials"]) == 4 and (tmp_path / "optuna.db").is_file()
+    assert all(3 <= t["params"]["max_depth"] <= 6 for t in tuning["trials"])
+    best = max(t["value"] for t in tuning["trials"] if t["value"] is not None)
+    assert tuning["best_validation_auc"] == best
+    assert a.artefact.meta["params"]["max_depth"] == tuning["trials"][[t["value"] for t in tuning["trials"]].index(best)]["params"]["max_depth"]

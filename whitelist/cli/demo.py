@@ -18,6 +18,8 @@ from whitelist.sources.validate import validate_folder
 TRAINING_DATES = "2022-07-31..2023-12-31"
 """Month ends whose 12-month outcome the demo's data (to 2024-12-31) can show."""
 SCORING_DATE = date(2024, 12, 31)
+DEMO_TRIALS = 5
+"""Optuna trials in the demo: enough to show tuning, few enough to stay quick."""
 
 
 def demo(
@@ -35,8 +37,16 @@ def demo(
             validated, parse_as_of(TRAINING_DATES), features_dir / "train.parquet", spec, labels=True, progress=progress
         )
         score = build_features(validated, [SCORING_DATE], features_dir / "score.parquet", spec, progress=progress)
-        task = progress.task("Training the default model", 1)
-        model = train_from_file(train.path, out / "model", target="default_12m", id_col="uscc", time_col="as_of")
+        task = progress.task(f"Training the default model ({DEMO_TRIALS} tuning trials)", 1)
+        model = train_from_file(
+            train.path,
+            out / "model",
+            target="default_12m",
+            id_col="uscc",
+            time_col="as_of",
+            trials=DEMO_TRIALS,
+            study_storage=out / "optuna.db",
+        )
         progress.advance(task)
     predictions = _predict(model.artefact, score.path, out / "predictions.parquet")
     test = model.evaluation["test"]

@@ -17,11 +17,17 @@ def train(
     id_col: str | None = typer.Option(None, "--id-col", help="Identifier column, not a feature."),
     time_col: str | None = typer.Option(None, "--time-col", help="Time column: the latest periods are held out."),
     seed: int = typer.Option(0, "--seed", help="Same data and seed, same model."),
+    trials: int = typer.Option(
+        0, "--trials", min=0, help="Optuna trials (TPE, pruned); 0 trains with the default parameters."
+    ),
+    study: Path = typer.Option(Path("optuna.db"), "--study", help="SQLite file that keeps the Optuna study."),
 ) -> None:
     """Train, calibrate and evaluate a default model; write the model folder and evaluation.json."""
     with progress_bars() as progress:
-        task = progress.task("Training", 1)
-        result = train_from_file(table, out, target=target, id_col=id_col, time_col=time_col, seed=seed)
+        task = progress.task(f"Training ({trials} tuning trials)" if trials else "Training", 1)
+        result = train_from_file(
+            table, out, target=target, id_col=id_col, time_col=time_col, seed=seed, trials=trials, study_storage=study
+        )
         progress.advance(task)
     test = result.evaluation["test"]
     meta = result.artefact.meta
@@ -37,6 +43,7 @@ def train(
             ("calibrator", result.artefact.calibrator.kind),
             ("score PSI train -> test", round(result.evaluation["psi"]["score"]["value"], 4)),
             ("trees", meta["trees"]),
+            ("tuning trials", len(meta["tuning"]["trials"]) if meta["tuning"] else 0),
             ("features", len(result.artefact.features)),
         ],
     )

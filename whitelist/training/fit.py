@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import platform
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ from whitelist.models.stability import Bins, PsiBands
 from whitelist.training import evaluate
 from whitelist.training.calibrate import choose_calibrator
 from whitelist.training.split import Split, binary_target, split
+from whitelist.training.tune import tune
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +85,9 @@ def train_table(
     scorecard: Scorecard | None = None,
     monotone: dict[str, int] | None = None,
     source: str = "table",
+    trials: int = 0,
+    study_storage: Path | None = None,
+    study_name: str = "whitelist",
 ) -> TrainResult:
     """Split, fit with early stopping on validation, calibrate on validation, evaluate on test."""
     scorecard = scorecard or Scorecard()
@@ -121,6 +126,20 @@ def train_table(
     }
     train_set = lgb.Dataset(x.iloc[parts.train], y[parts.train], free_raw_data=False)
     valid_set = lgb.Dataset(x.iloc[parts.valid], y[parts.valid], reference=train_set, free_raw_data=False)
+    tuning = None
+    if trials > 0:
+        tuning = tune(
+            train_set,
+            valid_set,
+            params,
+            trials=trials,
+            seed=seed,
+            storage=study_storage or Path("optuna.db"),
+            study_name=study_name,
+            max_trees=MAX_TREES,
+            early_stopping=EARLY_STOPPING,
+        )
+        params = {**params, **tuning.params}
     booster = lgb.train(
         params,
         train_set,
@@ -151,6 +170,14 @@ def train_table(
             "params": {k: v for k, v in params.items() if k != "monotone_constraints"},
             "monotone": dict(monotone or {}),
             "trees": booster.num_trees(),
+            "tuning": None
+            if tuning is None
+            else {
+                "trials": tuning.trials,
+                "best_validation_auc": tuning.best_auc,
+                "storage": tuning.storage,
+                "study": tuning.study,
+            },
             "split": {
                 "kind": parts.kind,
                 "rows": {"train": int(parts.train.size), "valid": int(parts.valid.size), "test": int(parts.test.size)},

@@ -30,10 +30,28 @@ def read_table(path: Path) -> pd.DataFrame:
 
 
 def train_from_file(
-    table: Path, out: Path, *, target: str, id_col: str | None, time_col: str | None, seed: int = 0
+    table: Path,
+    out: Path,
+    *,
+    target: str,
+    id_col: str | None,
+    time_col: str | None,
+    seed: int = 0,
+    trials: int = 0,
+    study_storage: Path | None = None,
 ) -> TrainResult:
     frame = read_table(table)
-    result = train_table(frame, target=target, id_col=id_col, time_col=time_col, seed=seed, source=str(table))
+    result = train_table(
+        frame,
+        target=target,
+        id_col=id_col,
+        time_col=time_col,
+        seed=seed,
+        source=str(table),
+        trials=trials,
+        study_storage=study_storage,
+        study_name=f"whitelist-{out.name}-seed{seed}",
+    )
     result.artefact.meta["training_data"] = {"file": table.name, "sha256": file_sha256(table), "rows": len(frame)}
     result.artefact.save(out)
     write_json(out / EVALUATION_FILE, result.evaluation)
