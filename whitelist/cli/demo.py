@@ -76,7 +76,7 @@ def demo(
         text=True,
     )
     console.print(
-        "Next stages (tuning and registry, score, explain, report) arrive with their issues; "
+        "Next stages (MLflow registry and promotion, score, explain, report) arrive with their issues; "
         f"their outputs will be laid out under {out}/."
     )
 
