@@ -25,3 +25,11 @@ def province(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     generate_province(SyntheticConfig(enterprises=2_000, seed=31, chunk_size=1_000), root / "raw")
     validate_folder(root / "raw", root / "validated", memory_limit="1GB")
     return root / "raw", root / "validated"
+
+
+@pytest.fixture(autouse=True)
+def _mlflow_store(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test's MLflow runs go to a store of their own, never the working folder's."""
+    store = tmp_path_factory.mktemp("mlflow")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{store / 'mlflow.db'}")
+    monkeypatch.chdir(store)

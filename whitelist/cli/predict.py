@@ -15,12 +15,16 @@ from whitelist.training.table import read_table
 
 
 def predict(
-    model: Path = typer.Option(..., "--model", help="Model folder written by whitelist train."),
+    model: str = typer.Option(
+        ..., "--model", help="Model folder, or a registered model such as models:/whitelist-pd@champion."
+    ),
     table: Path = typer.Option(..., "--table", help="Parquet or CSV table with the model's features."),
     out: Path = typer.Option(..., "--out", help="Parquet file to write."),
 ) -> None:
     """Score every row: PD, scorecard points and grade, beside the id column."""
-    artefact = ModelArtefact.load(model)
+    from whitelist.training.registry import resolve_model
+
+    artefact = ModelArtefact.load(resolve_model(model))
     frame = read_table(table)
     id_col = artefact.meta.get("id_col")
     if id_col and id_col not in frame.columns:

@@ -21,6 +21,9 @@ def train(
         0, "--trials", min=0, help="Optuna trials (TPE, pruned); 0 trains with the default parameters."
     ),
     study: Path = typer.Option(Path("optuna.db"), "--study", help="SQLite file that keeps the Optuna study."),
+    register: bool = typer.Option(
+        True, "--register/--no-register", help="Log the run to MLflow and register the model as the challenger."
+    ),
 ) -> None:
     """Train, calibrate and evaluate a default model; write the model folder and evaluation.json."""
     with progress_bars() as progress:
@@ -29,6 +32,12 @@ def train(
             table, out, target=target, id_col=id_col, time_col=time_col, seed=seed, trials=trials, study_storage=study
         )
         progress.advance(task)
+    registered = None
+    if register:
+        from whitelist.training.registry import log_and_register
+        from whitelist.training.table import read_table
+
+        registered = log_and_register(out, read_table(table), result.evaluation)
     test = result.evaluation["test"]
     meta = result.artefact.meta
     summary_table(
@@ -47,4 +56,11 @@ def train(
             ("features", len(result.artefact.features)),
         ],
     )
+    if registered:
+        summary_table(
+            "MLflow",
+            ["", ""],
+            [(k, v) for k, v in registered.items()],
+            text=True,
+        )
     written([out / "model.txt", out / "artefact.json", out / EVALUATION_FILE])
