@@ -87,8 +87,6 @@ def _predict(artefact: ModelArtefact, table: Path, out: Path) -> int:
 
     from whitelist.core.io import write_parquet
 
-    frame = pd.read_parquet(table)
-    scored = artefact.predict(frame, source=str(table))
-    scored.insert(0, "uscc", frame["uscc"].to_numpy())
+    scored = artefact.predict_with_id(pd.read_parquet(table), source=str(table))
     write_parquet(out, pa.Table.from_pandas(scored, preserve_index=False))
     return len(scored)

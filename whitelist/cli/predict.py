@@ -8,7 +8,6 @@ import pyarrow as pa
 import typer
 
 from whitelist.cli.ui import summary_table, written
-from whitelist.core.errors import InputDataError
 from whitelist.core.io import write_parquet
 from whitelist.models.artefact import ModelArtefact
 from whitelist.training.table import read_table
@@ -25,13 +24,7 @@ def predict(
     from whitelist.training.registry import resolve_model
 
     artefact = ModelArtefact.load(resolve_model(model))
-    frame = read_table(table)
-    id_col = artefact.meta.get("id_col")
-    if id_col and id_col not in frame.columns:
-        raise InputDataError(f"{table}: no id column {id_col!r}, which the model was trained with")
-    scored = artefact.predict(frame, source=str(table))
-    if id_col:
-        scored.insert(0, id_col, frame[id_col].to_numpy())
+    scored = artefact.predict_with_id(read_table(table), source=str(table))
     write_parquet(out, pa.Table.from_pandas(scored, preserve_index=False))
     summary_table(
         "Predictions",

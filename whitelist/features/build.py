@@ -22,12 +22,9 @@ from whitelist.features.compile import LABEL, LABEL_HORIZON, bound, compile_plan
 from whitelist.features.engines import duckdb as duckdb_engine
 from whitelist.features.spec import FeatureSet
 from whitelist.sources.contract import CONTRACT
-from whitelist.sources.validate import validate_folder
+from whitelist.sources.validate import QUALITY_REPORT, validate_folder
 
 log = logging.getLogger(__name__)
-
-QUALITY_REPORT = "quality.json"
-
 
 @dataclass(frozen=True)
 class FeatureTable:

@@ -25,6 +25,27 @@ MODEL_FILE = "model.txt"
 ARTEFACT_FILE = "artefact.json"
 
 
+def model_matrix(
+    table: pd.DataFrame, features: tuple[str, ...], categories: dict[str, list[str]], source: str = "table"
+) -> pd.DataFrame:
+    """The model's columns of ``table``: categories restored, numbers as floats; missing ones named."""
+    missing = [f for f in features if f not in table.columns]
+    if missing:
+        raise InputDataError(
+            f"{source}: the model needs {len(missing)} feature(s) the table lacks: {preview(missing)}; "
+            "build the table with the same feature definitions as the training data"
+        )
+    out = {}
+    for f in features:
+        if f in categories:
+            text = table[f].astype("string")
+            known = text.where(text.isin(categories[f]))  # an unseen level reads as missing
+            out[f] = pd.Categorical(known, categories=categories[f])
+        else:
+            out[f] = pd.to_numeric(table[f], errors="coerce").astype("float64")
+    return pd.DataFrame(out, index=table.index)
+
+
 @dataclass(frozen=True)
 class ModelArtefact:
     booster: lgb.Booster
@@ -38,22 +59,7 @@ class ModelArtefact:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def matrix(self, table: pd.DataFrame, source: str = "table") -> pd.DataFrame:
-        """The model's columns of ``table``: categories restored, numbers as floats; missing ones named."""
-        missing = [f for f in self.features if f not in table.columns]
-        if missing:
-            raise InputDataError(
-                f"{source}: the model needs {len(missing)} feature(s) the table lacks: {preview(missing)}; "
-                "build the table with the same feature definitions as the training data"
-            )
-        out = {}
-        for f in self.features:
-            if f in self.categories:
-                text = table[f].astype("string")
-                known = text.where(text.isin(self.categories[f]))  # an unseen level reads as missing
-                out[f] = pd.Categorical(known, categories=self.categories[f])
-            else:
-                out[f] = pd.to_numeric(table[f], errors="coerce").astype("float64")
-        return pd.DataFrame(out, index=table.index)
+        return model_matrix(table, self.features, self.categories, source)
 
     def raw_score(self, table: pd.DataFrame, source: str = "table") -> np.ndarray:
         return self.booster.predict(self.matrix(table, source), raw_score=True)
@@ -65,6 +71,16 @@ class ModelArtefact:
             {"pd": pd_, "points": self.scorecard.points(pd_).astype("int64"), "grade": self.scorecard.grade(pd_)},
             index=table.index,
         )
+
+    def predict_with_id(self, table: pd.DataFrame, source: str = "table") -> pd.DataFrame:
+        """``predict`` with the id column the model was trained with in front, when it has one."""
+        id_col = self.meta.get("id_col")
+        if id_col and id_col not in table.columns:
+            raise InputDataError(f"{source}: no id column {id_col!r}, which the model was trained with")
+        scored = self.predict(table, source)
+        if id_col:
+            scored.insert(0, id_col, table[id_col].to_numpy())
+        return scored
 
     def save(self, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)

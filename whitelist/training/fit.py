@@ -18,7 +18,7 @@ import pandas as pd
 
 from whitelist import __version__
 from whitelist.core.errors import ConfigError
-from whitelist.models.artefact import ModelArtefact
+from whitelist.models.artefact import ModelArtefact, model_matrix
 from whitelist.models.scorecard import Scorecard
 from whitelist.models.stability import Bins, PsiBands
 from whitelist.training import evaluate
@@ -108,15 +108,7 @@ def train_table(
                 f"{source}: the {name} part ({rows.size:,} rows) holds {defaults:,} defaults; each part needs both "
                 "classes: give more labelled rows or a longer period"
             )
-    artefact_stub = ModelArtefact(
-        booster=None,  # type: ignore[arg-type]
-        features=tuple(features),
-        categories=categories,
-        calibrator=None,  # type: ignore[arg-type]
-        scorecard=scorecard,
-        score_bins=Bins(edges=(), shares=()),
-    )
-    x = artefact_stub.matrix(frame, source)
+    x = model_matrix(frame, tuple(features), categories, source)
     y = y_all.to_numpy()
     params = {
         **DEFAULT_PARAMS,
