@@ -55,7 +55,7 @@ def test_generate_config_typo_names_file_line_and_key(tmp_path: Path) -> None:
 
 def test_demo_lays_out_raw_validated_and_features(tmp_path: Path) -> None:
     out = tmp_path / "demo"
-    result = runner.invoke(app, ["demo", "--enterprises", "1000", "--out", str(out)])
+    result = runner.invoke(app, ["demo", "--enterprises", "5000", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert (out / "raw" / "registry.parquet").is_file()
     assert (out / "validated" / "registry.parquet").is_file()
@@ -64,3 +64,5 @@ def test_demo_lays_out_raw_validated_and_features(tmp_path: Path) -> None:
     assert (out / "features" / "train.parquet").is_file() and (out / "features" / "score.parquet").is_file()
     flat = "".join(result.output.split())  # long paths wrap inside the table
     assert "quarantined" in flat and "monthends" in flat
+    assert (out / "model" / "model_card.html").is_file() and "registerandpromote" in flat
+    assert "challenger" in flat or "champion" in flat

@@ -70,3 +70,48 @@ def test_missing_target_and_time_columns_are_named() -> None:
     with pytest.raises(ConfigError, match="at least 3 periods"):
         two = _panel(2, 50)
         split(two, two["y"], time_col="as_of")
+
+
+def _entity_panel(entities: int, months: int, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    ends = [date(2022, 1, 31) + timedelta(days=31 * i) for i in range(months)]
+    frame = pd.DataFrame(
+        {"id": np.tile([f"E{i:05d}" for i in range(entities)], months), "as_of": np.repeat(ends, entities)}
+    )
+    y = (rng.random(len(frame)) < 0.05).astype(float)
+    y[rng.random(len(frame)) < 0.2] = np.nan
+    return frame.assign(y=y)
+
+
+@given(st.integers(5, 60), st.integers(3, 15), st.integers(0, 5))
+def test_a_panel_split_never_puts_one_enterprise_in_two_parts(entities: int, months: int, seed: int) -> None:
+    frame = _entity_panel(entities, months, seed)
+    s = split(frame, frame["y"], time_col="as_of", id_col="id", seed=seed)
+    assert s.kind == "out_of_time_by_enterprise"
+    ids = frame["id"].to_numpy()
+    owners = [set(ids[p]) for p in (s.train, s.valid, s.test)]
+    assert not (owners[0] & owners[1]) and not (owners[0] & owners[2]) and not (owners[1] & owners[2])
+    t = frame["as_of"].to_numpy()
+    if s.test.size and (s.train.size or s.valid.size):
+        assert t[np.concatenate([s.train, s.valid])].max() < t[s.test].min()
+    used = s.train.size + s.valid.size + s.test.size
+    assert used + s.unused == frame["y"].notna().sum()
+    assert set(np.concatenate([s.train, s.valid, s.test]).tolist()) <= set(np.flatnonzero(frame["y"].notna()).tolist())
+
+
+def test_enterprise_groups_do_not_depend_on_row_order() -> None:
+    frame = _entity_panel(200, 6)
+    a = split(frame, frame["y"], time_col="as_of", id_col="id", seed=2)
+    shuffled = frame.sample(frac=1.0, random_state=1).reset_index(drop=True)
+    b = split(shuffled, shuffled["y"], time_col="as_of", id_col="id", seed=2)
+    assert set(frame["id"].to_numpy()[a.test]) == set(shuffled["id"].to_numpy()[b.test])
+    assert a.entities == b.entities and a.entities["test"] == pytest.approx(0.3 * 200, abs=1)
+
+
+def test_unique_ids_keep_the_plain_splits() -> None:
+    frame = _panel(10, 50).assign(id=lambda f: [f"R{i}" for i in range(len(f))])
+    assert split(frame, frame["y"], time_col="as_of", id_col="id").kind == "out_of_time"
+    assert split(frame, frame["y"], id_col="id").kind == "stratified"
+    panel = _entity_panel(100, 5)
+    no_time = split(panel, panel["y"], id_col="id")
+    assert no_time.kind == "by_enterprise" and no_time.unused == 0

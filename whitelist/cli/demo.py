@@ -11,9 +11,11 @@ from whitelist.cli.ui import console, progress_bars, summary_table
 from whitelist.features.build import build_features, parse_as_of
 from whitelist.features.spec import load_features
 from whitelist.models.artefact import ModelArtefact
-from whitelist.training.table import train_from_file
 from whitelist.sources.synthetic import SyntheticConfig, generate_province
 from whitelist.sources.validate import validate_folder
+from whitelist.training.config import TrainConfig, load_train_config
+from whitelist.training.fit import TrainResult
+from whitelist.training.table import train_from_config
 
 TRAINING_DATES = "2022-07-31..2023-12-31"
 """Month ends whose 12-month outcome the demo's data (to 2024-12-31) can show."""
@@ -23,7 +25,9 @@ DEMO_TRIALS = 5
 
 
 def demo(
-    enterprises: int = typer.Option(20_000, "--enterprises", "-n", min=1_000, help="Entities to generate."),
+    enterprises: int = typer.Option(
+        20_000, "--enterprises", "-n", min=5_000, help="Entities to generate (5,000 or more, so every part holds defaults)."
+    ),
     out: Path = typer.Option(Path("demo"), "--out", help="Folder to lay the demo out in."),
     seed: int = typer.Option(0, "--seed", help="Seed of the synthetic province."),
 ) -> None:
@@ -38,16 +42,10 @@ def demo(
         )
         score = build_features(validated, [SCORING_DATE], features_dir / "score.parquet", spec, progress=progress)
         task = progress.task(f"Training the default model ({DEMO_TRIALS} tuning trials)", 1)
-        model = train_from_file(
-            train.path,
-            out / "model",
-            target="default_12m",
-            id_col="uscc",
-            time_col="as_of",
-            trials=DEMO_TRIALS,
-            study_storage=out / "optuna.db",
-        )
+        config = load_train_config().model_copy(update={"trials": DEMO_TRIALS})
+        model = train_from_config(config, out / "model", features=train.path, study_storage=out / "optuna.db")
         progress.advance(task)
+    registry = _register_and_promote(out, model, train.path, config)
     predictions = _predict(model.artefact, score.path, out / "predictions.parquet")
     test = model.evaluation["test"]
     truth = generated.truth_summary
@@ -68,17 +66,43 @@ def demo(
             ("features: scoring set", f"{score.rows:,} visit-list enterprises at {SCORING_DATE}", score.path),
             (
                 "train",
-                f"out-of-time AUC {test['auc']:.3f}, KS {test['ks']:.3f}, {model.artefact.meta['trees']} trees",
-                out / "model" / "evaluation.json",
+                f"out-of-time AUC {test['auc']:.3f}, KS {test['ks']:.3f} on unseen enterprises, "
+                f"{model.artefact.meta['trees']} trees",
+                out / "model" / "model_card.html",
             ),
+            ("register and promote", registry, out / "promotions.jsonl"),
             ("predict", f"{predictions:,} enterprises: PD, points, grade", out / "predictions.parquet"),
         ],
         text=True,
     )
     console.print(
-        "Next stages (MLflow registry and promotion, score, explain, report) arrive with their issues; "
+        "Next stages (score, explain, report) arrive with their issues; "
         f"their outputs will be laid out under {out}/."
     )
+
+
+DEMO_APPROVER = "demo reviewer"
+"""Promotion needs someone other than the trainer; the demo names a stand-in."""
+
+
+def _register_and_promote(out: Path, model: TrainResult, table: Path, config: TrainConfig) -> str:
+    """Register the model in an MLflow store inside ``out`` (unless one is set) and try to promote it."""
+    import os
+
+    import pandas as pd
+
+    from whitelist.core.errors import GateFailedError
+    from whitelist.training.registry import log_and_register, promote
+
+    if not os.environ.get("MLFLOW_TRACKING_URI"):
+        os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{out.resolve() / 'mlflow.db'}"
+    registered = log_and_register(out / "model", pd.read_parquet(table), model.evaluation)
+    try:
+        promote(registered["version"], DEMO_APPROVER, config.gates, note="whitelist demo")
+    except GateFailedError:
+        failed = [c["gate"] for c in model.evaluation["gates"]["checks"] if not c["passed"]]
+        return f"version {registered['version']} is the challenger; not promoted, gates failed: {', '.join(failed)}"
+    return f"version {registered['version']} is the champion (gates passed, approved by {DEMO_APPROVER!r})"
 
 
 def _predict(artefact: ModelArtefact, table: Path, out: Path) -> int:

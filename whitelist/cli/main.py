@@ -9,7 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from whitelist import __version__
-from whitelist.cli import demo, features, generate, predict, train, validate
+from whitelist.cli import demo, features, generate, predict, promote, train, validate
 from whitelist.cli.ui import err_console
 from whitelist.core.errors import WhitelistError
 
@@ -37,6 +37,7 @@ app.command("generate")(generate.generate)
 app.command("validate")(validate.validate)
 app.command("features")(features.features)
 app.command("train")(train.train)
+app.command("promote")(promote.promote)
 app.command("predict")(predict.predict)
 app.command("demo")(demo.demo)
 

@@ -1,4 +1,4 @@
-"""``whitelist train --table``: a calibrated LightGBM default model from any table with a binary target."""
+"""``whitelist train``: a calibrated LightGBM default model from the config's panel or any table."""
 
 from __future__ import annotations
 
@@ -7,41 +7,81 @@ from pathlib import Path
 import typer
 
 from whitelist.cli.ui import progress_bars, summary_table, written
-from whitelist.training.table import EVALUATION_FILE, train_from_file
+from whitelist.core.errors import ConfigError
+from whitelist.models.artefact import ARTEFACT_FILE, CARD_FILE, EVALUATION_FILE, MODEL_FILE, RUN_FILE
+from whitelist.training.fit import TrainResult
 
 
 def train(
-    table: Path = typer.Option(..., "--table", help="Parquet or CSV table, one row per case."),
-    target: str = typer.Option(..., "--target", help="Binary target column (1 = default; empty = unlabelled)."),
     out: Path = typer.Option(..., "--out", help="Model folder to write."),
-    id_col: str | None = typer.Option(None, "--id-col", help="Identifier column, not a feature."),
-    time_col: str | None = typer.Option(None, "--time-col", help="Time column: the latest periods are held out."),
-    seed: int = typer.Option(0, "--seed", help="Same data and seed, same model."),
-    trials: int = typer.Option(
-        0, "--trials", min=0, help="Optuna trials (TPE, pruned); 0 trains with the default parameters."
+    config: Path | None = typer.Option(
+        None, "--config", help="Training config (configs/train.yaml): the government-data panel."
     ),
-    study: Path = typer.Option(Path("optuna.db"), "--study", help="SQLite file that keeps the Optuna study."),
+    features: Path | None = typer.Option(
+        None, "--features", help="With --config: the labelled feature table to use instead of the config's data."
+    ),
+    table: Path | None = typer.Option(None, "--table", help="Any Parquet or CSV table, one row per case."),
+    target: str | None = typer.Option(None, "--target", help="With --table: binary target column (1 = default)."),
+    id_col: str | None = typer.Option(None, "--id-col", help="With --table: identifier column, not a feature."),
+    time_col: str | None = typer.Option(
+        None, "--time-col", help="With --table: time column; the latest periods are held out."
+    ),
+    seed: int | None = typer.Option(None, "--seed", help="Same data and seed, same model (default 0 or the config's)."),
+    trials: int | None = typer.Option(
+        None, "--trials", min=0, help="Optuna trials (TPE, pruned); 0 trains with the default parameters."
+    ),
+    study: Path | None = typer.Option(
+        None, "--study", help="SQLite file for the Optuna study (default: optuna.db beside the MLflow store)."
+    ),
     register: bool = typer.Option(
         True, "--register/--no-register", help="Log the run to MLflow and register the model as the challenger."
     ),
 ) -> None:
-    """Train, calibrate and evaluate a default model; write the model folder and evaluation.json."""
+    """Train, calibrate, evaluate and gate a default model; write the model folder and its model card."""
+    from whitelist.training.registry import store_folder
+
+    if (config is None) == (table is None):
+        raise ConfigError("give either --config (the government-data panel) or --table with --target")
+    study = study or store_folder() / "optuna.db"
     with progress_bars() as progress:
-        task = progress.task(f"Training ({trials} tuning trials)" if trials else "Training", 1)
-        result = train_from_file(
-            table, out, target=target, id_col=id_col, time_col=time_col, seed=seed, trials=trials, study_storage=study
-        )
+        if config is not None:
+            from whitelist.training.config import load_train_config
+            from whitelist.training.table import train_from_config
+
+            cfg = load_train_config(config)
+            overrides = {k: v for k, v in (("seed", seed), ("trials", trials)) if v is not None}
+            cfg = cfg.model_copy(update=overrides) if overrides else cfg
+            task = progress.task(f"Training ({cfg.trials} tuning trials)" if cfg.trials else "Training", 1)
+            result = train_from_config(cfg, out, features=features, study_storage=study, progress=progress)
+            data = features or cfg.data.features or out / "training_panel.parquet"
+        else:
+            if target is None:
+                raise ConfigError("--table needs --target: the binary target column")
+            from whitelist.training.table import train_from_file
+
+            n = trials or 0
+            task = progress.task(f"Training ({n} tuning trials)" if n else "Training", 1)
+            result = train_from_file(
+                table, out, target=target, id_col=id_col, time_col=time_col, seed=seed or 0, trials=n, study_storage=study
+            )
+            data = table
         progress.advance(task)
     registered = None
     if register:
         from whitelist.training.registry import log_and_register
         from whitelist.training.table import read_table
 
-        registered = log_and_register(out, read_table(table), result.evaluation)
+        registered = log_and_register(out, read_table(data), result.evaluation)
+    _summarise(result, out, registered)
+
+
+def _summarise(result: TrainResult, out: Path, registered: dict[str, str] | None) -> None:
     test = result.evaluation["test"]
     meta = result.artefact.meta
+    gates = result.evaluation["gates"]
+    failed = [c["gate"] for c in gates["checks"] if not c["passed"]]
     summary_table(
-        f"Model ({meta['split']['kind']} test part, {test['rows']:,} rows)",
+        f"Model ({meta['split']['kind'].replace('_', ' ')} test part, {test['rows']:,} rows)",
         ["measure", "value"],
         [
             ("AUC", round(test["auc"], 4)),
@@ -51,16 +91,13 @@ def train(
             ("calibration error", round(test["calibration_error"], 5)),
             ("calibrator", result.artefact.calibrator.kind),
             ("score PSI train -> test", round(result.evaluation["psi"]["score"]["value"], 4)),
+            ("monotonicity violations", result.evaluation["monotonicity"]["violations"]),
             ("trees", meta["trees"]),
             ("tuning trials", len(meta["tuning"]["trials"]) if meta["tuning"] else 0),
             ("features", len(result.artefact.features)),
+            ("gates", "pass" if gates["passed"] else f"FAIL: {', '.join(failed)}"),
         ],
     )
     if registered:
-        summary_table(
-            "MLflow",
-            ["", ""],
-            [(k, v) for k, v in registered.items()],
-            text=True,
-        )
-    written([out / "model.txt", out / "artefact.json", out / EVALUATION_FILE])
+        summary_table("MLflow", ["", ""], list(registered.items()), text=True)
+    written([out / f for f in (MODEL_FILE, ARTEFACT_FILE, EVALUATION_FILE, RUN_FILE, CARD_FILE)])

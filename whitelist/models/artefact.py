@@ -23,6 +23,11 @@ from whitelist.models.stability import Bins
 
 MODEL_FILE = "model.txt"
 ARTEFACT_FILE = "artefact.json"
+EVALUATION_FILE = "evaluation.json"
+"""Every figure of the model's evaluation; gates, the model card and the compliance report read it."""
+RUN_FILE = "training_run.json"
+"""Who trained the model, where and when: the only file of a model folder that differs between re-runs."""
+CARD_FILE = "model_card.html"
 
 
 def model_matrix(

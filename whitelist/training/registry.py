@@ -2,31 +2,55 @@
 
 The store is ``mlflow.db`` (SQLite) with artefacts in ``mlruns/`` in the working folder, unless
 ``MLFLOW_TRACKING_URI`` points elsewhere. Every model is registered as ``whitelist-pd`` with
-the alias ``challenger``; promotion to ``champion`` is a separate, gated step.
+the alias ``challenger``; promotion to ``champion`` is a separate step that re-checks the
+gates and records who approved it in the promotion log beside the store.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from datetime import UTC, datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from whitelist.core.errors import InputDataError
-from whitelist.models.artefact import ModelArtefact
+from whitelist.core.errors import GateFailedError, InputDataError
+from whitelist.models.artefact import RUN_FILE, ModelArtefact
+from whitelist.training import trace
+from whitelist.training.config import Gates
+from whitelist.training.gates import check_gates, failed_message, gates_report
+from whitelist.training.promotion_log import LOG_FILE, append_record
 
 MODEL_NAME = "whitelist-pd"
 EXPERIMENT = "whitelist"
 CHALLENGER = "challenger"
+CHAMPION = "champion"
 
 
 def tracking_uri() -> str:
     return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{Path.cwd() / 'mlflow.db'}"
 
 
+def store_folder() -> Path:
+    """The folder of a local store (SQLite file or file store); the working folder for a server."""
+    uri = tracking_uri()
+    if uri.startswith("sqlite:///"):
+        return Path(uri.removeprefix("sqlite:///")).parent
+    if uri.startswith("file://"):
+        return Path(uri.removeprefix("file://")).parent
+    if "://" not in uri:
+        return Path(uri).parent
+    return Path.cwd()
+
+
+def promotion_log_path() -> Path:
+    return store_folder() / LOG_FILE
+
+
 def _mlflow() -> Any:
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # our own bars and tables suffice
     import mlflow
 
     mlflow.set_tracking_uri(tracking_uri())
@@ -53,9 +77,35 @@ def log_and_register(model_dir: Path, frame: pd.DataFrame, evaluation: dict[str,
     signature = infer_signature(example, artefact.predict(example).reset_index(drop=True))
     mlflow.set_experiment(EXPERIMENT)
     test = evaluation["test"]
+    meta = artefact.meta
+    run_file = model_dir / RUN_FILE
+    context = json.loads(run_file.read_text(encoding="utf-8")) if run_file.is_file() else trace.run_context()
+    code = meta.get("trace", {}).get("code", {})
+    data = meta.get("training_data", {})
     with mlflow.start_run() as run:
-        mlflow.log_params({f"lgb.{k}": v for k, v in artefact.meta["params"].items()})
-        mlflow.log_params({"seed": artefact.meta["seed"], "trees": artefact.meta["trees"], "split": artefact.meta["split"]["kind"]})
+        mlflow.set_tags(
+            {
+                "operator": context.get("operator"),
+                "host": context.get("host"),
+                "whitelist.version": code.get("whitelist"),
+                "git.commit": code.get("git_commit") or "unknown",
+                "git.dirty": str(code.get("git_dirty")),
+                "data.file": data.get("file"),
+                "data.sha256": data.get("sha256"),
+                "data.rows": data.get("rows"),
+                "data.as_of": ",".join((data.get("panel") or {}).get("as_of") or []) or "n/a",
+                "gates.passed": str(evaluation.get("gates", {}).get("passed")),
+            }
+        )
+        mlflow.log_params({f"lgb.{k}": v for k, v in meta["params"].items()})
+        mlflow.log_params({"seed": meta["seed"], "trees": meta["trees"], "split": meta["split"]["kind"]})
+        mlflow.log_params({"monotone": ",".join(f"{k}:{v}" for k, v in sorted(meta.get("monotone", {}).items())) or "none"})
+        mlflow.log_dict(meta.get("trace", {}), "trace.json")
+        mlflow.log_dict(data, "training_data.json")
+        if meta.get("tuning"):
+            mlflow.log_dict(meta["tuning"], "tuning.json")
+        if meta.get("config"):
+            mlflow.log_dict(meta["config"], "train_config.json")
         mlflow.log_metrics(
             {
                 "test_auc": test["auc"],
@@ -65,8 +115,14 @@ def log_and_register(model_dir: Path, frame: pd.DataFrame, evaluation: dict[str,
                 "test_log_loss": test["log_loss"],
                 "test_calibration_error": test["calibration_error"],
                 "score_psi": evaluation["psi"]["score"]["value"],
+                "train_auc": evaluation["train"]["auc"],
+                "monotonicity_violations": evaluation.get("monotonicity", {}).get("violations", 0),
+                "gates_passed": float(bool(evaluation.get("gates", {}).get("passed"))),
             }
         )
+        card = model_dir / "model_card.html"
+        if card.is_file():
+            mlflow.log_artifact(str(card))
         mlflow.log_text(json.dumps(evaluation, indent=2, sort_keys=True, default=str), "evaluation.json")
         info = mlflow.pyfunc.log_model(
             name="model",
@@ -81,6 +137,8 @@ def log_and_register(model_dir: Path, frame: pd.DataFrame, evaluation: dict[str,
     client = mlflow.MlflowClient()
     version = str(info.registered_model_version)
     client.set_registered_model_alias(MODEL_NAME, CHALLENGER, version)
+    client.set_model_version_tag(MODEL_NAME, version, "gates.passed", str(evaluation.get("gates", {}).get("passed")))
+    client.set_model_version_tag(MODEL_NAME, version, "operator", context.get("operator"))
     return {"run_id": run_id, "version": version, "model_uri": f"models:/{MODEL_NAME}@{CHALLENGER}", "tracking_uri": tracking_uri()}
 
 
@@ -99,3 +157,70 @@ def resolve_model(model: str) -> Path:
     return found[0].parent
 
 
+
+
+def _version_evaluation(client: Any, version: str) -> tuple[Any, dict[str, Any]]:
+    from mlflow.exceptions import MlflowException
+
+    mlflow = _mlflow()
+    try:
+        mv = client.get_model_version(MODEL_NAME, version)
+    except MlflowException as exc:
+        raise InputDataError(f"{MODEL_NAME} version {version}: not in the MLflow store at {tracking_uri()}") from exc
+    try:
+        evaluation = mlflow.artifacts.load_dict(f"runs:/{mv.run_id}/evaluation.json")
+    except Exception as exc:  # noqa: BLE001 - MLflow raises many kinds; the user needs one message
+        raise InputDataError(f"{MODEL_NAME} version {version}: its run {mv.run_id} holds no evaluation.json") from exc
+    return mv, evaluation
+
+
+def _current_champion(client: Any) -> str | None:
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return str(client.get_model_version_by_alias(MODEL_NAME, CHAMPION).version)
+    except MlflowException:
+        return None
+
+
+def promote(version: str, approved_by: str, gates: Gates, note: str = "") -> dict[str, Any]:
+    """Make ``version`` the champion if its gates pass and its approver is not its trainer; log the attempt.
+
+    Refusals are logged too: the log shows every decision about the champion, not only the yes.
+    """
+    approver = approved_by.strip()
+    if not approver:
+        raise InputDataError("--approved-by must name the person approving the promotion")
+    mlflow = _mlflow()
+    client = mlflow.MlflowClient()
+    mv, evaluation = _version_evaluation(client, version)
+    trainer = client.get_run(mv.run_id).data.tags.get("operator")
+    checks = check_gates(evaluation, gates)
+    report = gates_report(checks)
+    previous = _current_champion(client)
+    independent = trainer is None or trainer != approver
+    problems = [failed_message(checks)] if not report["passed"] else []
+    if not independent:
+        problems.append(f"  independent approval: {approver} trained this model; another person must approve it (SR 11-7)")
+    record = {
+        "at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "model": MODEL_NAME,
+        "version": str(version),
+        "run_id": mv.run_id,
+        "approved_by": approver,
+        "trained_by": trainer,
+        "note": note,
+        "previous_champion": previous,
+        "gates": {**report, "config": gates.model_dump(mode="json")},
+        "outcome": "promoted" if report["passed"] and independent else "refused",
+    }
+    log = promotion_log_path()
+    written = append_record(log, record)
+    if written["outcome"] == "refused":
+        raise GateFailedError(
+            f"{MODEL_NAME} version {version} was not promoted; the refusal is recorded in {log}:\n" + "\n".join(problems)
+        )
+    client.set_registered_model_alias(MODEL_NAME, CHAMPION, str(version))
+    client.set_model_version_tag(MODEL_NAME, str(version), "approved_by", approver)
+    client.set_model_version_tag(MODEL_NAME, str(version), "approved_at", record["at"])
+    return {**written, "log": str(log), "checks": checks}

@@ -1,16 +1,28 @@
-"""Train from a table file (Parquet or CSV) and write a model folder with its evaluation."""
+"""Train from a table file, or from the training config's panel, and write a complete model folder.
+
+A model folder holds the LightGBM text model and ``artefact.json`` (what scoring needs),
+``evaluation.json`` (every figure), ``training_run.json`` (who, where, when) and
+``model_card.html`` (what a reviewer reads).
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timezone
 from pathlib import Path
 
 import pandas as pd
 
 from whitelist.core.errors import InputDataError
-from whitelist.core.io import file_sha256, write_json
+from whitelist.core.io import write_json
+from whitelist.core.progress import NullProgress, Progress
+from whitelist.models.artefact import EVALUATION_FILE, RUN_FILE
+from whitelist.models.card import write_model_card
+from whitelist.training import trace
+from whitelist.training.config import TrainConfig
 from whitelist.training.fit import TrainResult, train_table
 
-EVALUATION_FILE = "evaluation.json"
+PANEL_FILE = "training_panel.parquet"
+"""Where ``train --config`` keeps a panel it built, beside the model it trained, for audit."""
 
 
 def read_table(path: Path) -> pd.DataFrame:
@@ -29,6 +41,23 @@ def read_table(path: Path) -> pd.DataFrame:
     raise InputDataError(f"{path}: expected a .parquet or .csv table, got {path.suffix!r}")
 
 
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def _save(result: TrainResult, out: Path, table: Path, rows: int, started: str, config: TrainConfig | None) -> TrainResult:
+    meta = result.artefact.meta
+    meta["training_data"] = trace.training_data(table, rows)
+    meta["trace"] = {"code": trace.code_version(), "environment": trace.environment()}
+    if config is not None:
+        meta["config"] = config.model_dump(mode="json")
+    result.artefact.save(out)
+    write_json(out / EVALUATION_FILE, result.evaluation)
+    write_json(out / RUN_FILE, {**trace.run_context(), "started": started, "finished": _now()})
+    write_model_card(out)
+    return result
+
+
 def train_from_file(
     table: Path,
     out: Path,
@@ -40,6 +69,8 @@ def train_from_file(
     trials: int = 0,
     study_storage: Path | None = None,
 ) -> TrainResult:
+    """``train --table``: any tabular file with a binary target, the default search space and gates."""
+    started = _now()
     frame = read_table(table)
     result = train_table(
         frame,
@@ -52,7 +83,56 @@ def train_from_file(
         study_storage=study_storage,
         study_name=f"whitelist-{out.name}-seed{seed}",
     )
-    result.artefact.meta["training_data"] = {"file": table.name, "sha256": file_sha256(table), "rows": len(frame)}
-    result.artefact.save(out)
-    write_json(out / EVALUATION_FILE, result.evaluation)
-    return result
+    return _save(result, out, table, len(frame), started, None)
+
+
+def train_from_config(
+    config: TrainConfig,
+    out: Path,
+    *,
+    features: Path | None = None,
+    study_storage: Path | None = None,
+    progress: Progress | None = None,
+) -> TrainResult:
+    """``train --config``: the government-data panel with the config's constraints, space, scorecard and gates."""
+    started = _now()
+    table = features or config.data.features
+    if table is None:
+        table = _build_panel(config, out, progress or NullProgress())
+    frame = read_table(table)
+    result = train_table(
+        frame,
+        target=config.target,
+        id_col=config.id_col,
+        time_col=config.time_col,
+        seed=config.seed,
+        scorecard=config.scorecard,
+        monotone=dict(config.monotone),
+        source=str(table),
+        trials=config.trials,
+        study_storage=study_storage,
+        study_name=f"whitelist-{out.name}-seed{config.seed}",
+        space=config.space(),
+        max_trees=config.max_trees,
+        shap_sample=config.shap_sample,
+        gates=config.gates,
+        monotone_method=config.monotone_method,
+        exclude=config.exclude,
+    )
+    return _save(result, out, table, len(frame), started, config)
+
+
+def _build_panel(config: TrainConfig, out: Path, progress: Progress) -> Path:
+    from whitelist.features.build import build_features, parse_as_of
+    from whitelist.features.spec import load_features
+
+    assert config.data.validated is not None and config.data.as_of is not None  # the config validator ensures it
+    built = build_features(
+        config.data.validated,
+        parse_as_of(config.data.as_of),
+        out / PANEL_FILE,
+        load_features(),
+        labels=True,
+        progress=progress,
+    )
+    return built.path

@@ -1,0 +1,115 @@
+"""The training config (``configs/train.yaml``): data, search space, monotone constraints, scorecard, gates.
+
+Risk teams edit this file, so everything that changes a model lives here as data: which
+features may only raise risk, how far tuning may reach, what points and grades mean, and
+which figures a model must reach before it may become the champion.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from whitelist.core.config import StrictModel, load_config
+from whitelist.models.scorecard import Scorecard
+from whitelist.training.tune import DEFAULT_SPACE, Range
+
+DEFAULT_TRAIN_CONFIG = Path(__file__).with_name("train.yaml")
+"""The packaged default, identical to ``configs/train.yaml`` (a test keeps them in sync)."""
+TUNABLE = frozenset(
+    {*DEFAULT_SPACE, "lambda_l1", "min_sum_hessian_in_leaf", "min_gain_to_split", "cat_smooth", "cat_l2", "max_cat_threshold"}
+)
+"""LightGBM parameters a config may tune; anything else is a typo or belongs outside tuning."""
+
+
+class DataConfig(StrictModel):
+    """Where the labelled panel comes from: a built feature table, or a validated folder and month ends."""
+
+    features: Path | None = Field(None, description="labelled feature table from `whitelist features --labels`")
+    validated: Path | None = Field(None, description="validated folder to build the panel from")
+    as_of: str | None = Field(None, description="month ends of the panel, e.g. 2022-07-31..2023-12-31")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> DataConfig:
+        if (self.features is None) == (self.validated is None):
+            raise ValueError("give either data.features (a labelled feature table) or data.validated with data.as_of")
+        if self.validated is not None and not self.as_of:
+            raise ValueError("data.validated needs data.as_of: the month ends of the training panel")
+        return self
+
+
+class SpaceRange(StrictModel):
+    low: float
+    high: float
+    log: bool = False
+    integer: bool = False
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SpaceRange:
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        if self.log and self.low <= 0:
+            raise ValueError("a log-scaled range needs low > 0")
+        return self
+
+
+class Gates(StrictModel):
+    """What a model must show on the out-of-time part before ``promote`` makes it the champion."""
+
+    min_test_auc: float = Field(0.70, ge=0.5, le=1.0)
+    min_test_ks: float = Field(0.30, ge=0.0, le=1.0)
+    max_score_psi: float = Field(0.25, gt=0.0, description="PSI of the PD between training and out-of-time rows")
+    max_feature_psi: float | None = Field(
+        None, gt=0.0, description="largest PSI allowed for any feature; leave empty to report feature drift only"
+    )
+    max_calibration_error: float = Field(0.02, gt=0.0, description="rows-weighted |mean PD - bad rate| by decile")
+    max_monotonicity_violations: int = Field(0, ge=0, description="paired rows whose PD fell when a constrained feature rose")
+
+
+class TrainConfig(StrictModel):
+    data: DataConfig
+    target: str = "default_12m"
+    id_col: str | None = "uscc"
+    time_col: str | None = "as_of"
+    seed: int = 0
+    trials: int = Field(30, ge=0, description="Optuna trials; 0 trains with the default parameters")
+    max_trees: int = Field(400, ge=10, le=5000)
+    search_space: dict[str, SpaceRange] = Field(
+        default_factory=dict, description="ranges that replace or widen the default search space"
+    )
+    exclude: tuple[str, ...] = Field(
+        (), description="columns of the panel the model may not use (kept for policy, segments and fairness checks)"
+    )
+    monotone: dict[str, Literal[-1, 1]] = Field(
+        default_factory=dict, description="feature -> +1 (more means more risk) or -1 (more means less risk)"
+    )
+    monotone_method: Literal["basic", "intermediate", "advanced"] = Field(
+        "intermediate", description="LightGBM's constraint method; the paired-row check verifies any of them"
+    )
+    shap_sample: int = Field(20_000, ge=100, description="out-of-time rows used for mean |SHAP| importance")
+    scorecard: Scorecard = Field(default_factory=Scorecard)
+    gates: Gates = Field(default_factory=Gates)
+
+    @model_validator(mode="after")
+    def _known_parameters(self) -> TrainConfig:
+        both = sorted(set(self.exclude) & set(self.monotone))
+        if both:
+            raise ValueError(f"exclude and monotone both name {', '.join(both)}: a feature is either used or not")
+        unknown = sorted(set(self.search_space) - TUNABLE)
+        if unknown:
+            raise ValueError(f"search_space: {', '.join(unknown)} cannot be tuned; tunable: {', '.join(sorted(TUNABLE))}")
+        return self
+
+    def space(self) -> dict[str, Range]:
+        """The default space with this config's ranges laid over it."""
+        merged = dict(DEFAULT_SPACE)
+        for name, r in self.search_space.items():
+            merged[name] = Range(low=r.low, high=r.high, log=r.log, integer=r.integer)
+        return merged
+
+
+def load_train_config(path: Path | None = None) -> TrainConfig:
+    """``path``, or the packaged default when none is given."""
+    return load_config(TrainConfig, path or DEFAULT_TRAIN_CONFIG)
