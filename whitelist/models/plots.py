@@ -59,12 +59,17 @@ def ks(curve: Sequence[dict[str, float]], ks_value: float) -> str:
 
 
 def calibration(deciles: Sequence[dict[str, float]]) -> str:
+    """Predicted against observed by decile, on log axes: most enterprises sit at low PDs."""
     fig, ax = _figure()
     predicted = [d["mean_pd"] for d in deciles]
     observed = [d["bad_rate"] for d in deciles]
-    top = max(max(predicted), max(observed)) * 1.05 or 1.0
-    ax.plot([0, top], [0, top], color=GREY, linestyle="--", linewidth=1, label="perfect calibration")
-    ax.plot(predicted, observed, marker="o", color=BLUE, label="PD decile")
+    floor = 0.5 / max(sum(d["rows"] for d in deciles) / max(len(deciles), 1), 1.0)  # half a default in a decile
+    shown = [max(o, floor) for o in observed]
+    low, high = min(min(predicted), min(shown)) * 0.8, max(max(predicted), max(shown)) * 1.25
+    ax.plot([low, high], [low, high], color=GREY, linestyle="--", linewidth=1, label="perfect calibration")
+    ax.plot(predicted, shown, marker="o", color=BLUE, label="PD decile (no defaults: drawn at the floor)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
     ax.set(xlabel="mean predicted PD", ylabel="observed default rate", title="Calibration by PD decile, out of time")
     ax.legend(loc="upper left", frameon=False)
     return _uri(fig)
@@ -103,6 +108,9 @@ def tuning(trials: Sequence[dict[str, Any]]) -> str:
         ax.step([n for n, _ in done], best, where="post", color=ORANGE, label="best so far")
     if pruned:
         ax.scatter(pruned, [min((v for _, v in done), default=0.5)] * len(pruned), marker="x", color=GREY, label="pruned")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set(xlabel="trial", ylabel="validation AUC", title="Optuna tuning")
     ax.legend(loc="lower right", frameon=False)
     return _uri(fig)

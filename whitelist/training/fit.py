@@ -139,7 +139,10 @@ def train_table(
         "monotone_constraints": [int((monotone or {}).get(f, 0)) for f in features],
         "monotone_constraints_method": monotone_method,
     }
-    train_set = lgb.Dataset(x.iloc[parts.train], y[parts.train], free_raw_data=False)
+    # no pre-filtering: tuning tries smaller min_data_in_leaf than the Dataset was first built with
+    train_set = lgb.Dataset(
+        x.iloc[parts.train], y[parts.train], free_raw_data=False, params={"feature_pre_filter": False}
+    )
     valid_set = lgb.Dataset(x.iloc[parts.valid], y[parts.valid], reference=train_set, free_raw_data=False)
     tuning = None
     if trials > 0:
