@@ -1,22 +1,24 @@
 """Benchmark: the default model's quality against a WOE scorecard and the true PD, and tuning at scale.
 
 1. Quality. A labelled feature panel of a synthetic province (month ends of 2023, whose
-   12-month outcome the 36 months of data can show) is split out of time exactly as
-   `train_table` splits it (the same `split()` on the same frame). On that split: whitelist's
-   `train_table` with Optuna trials; a traditional scorecard (optbinning `BinningProcess`, WOE
-   with a monotonic trend per numeric feature, text columns as categorical variables, then a
-   scikit-learn `LogisticRegression`) fitted on the train part only; and the true PD of the
-   generator (`truth_panel.parquet`, joined on uscc and as-of), the ceiling. All three are
-   scored on the same test rows with `whitelist.training.evaluate`.
+   12-month outcome the 36 months of data can show). Whitelist's `train_table` with Optuna
+   trials; on the very rows of the `Split` it returned (which `split()` must reproduce), a
+   traditional scorecard (optbinning `BinningProcess`, WOE with a monotonic trend per numeric
+   feature, text columns as categorical variables, then a scikit-learn `LogisticRegression`)
+   fitted on the train part only; and the generator's true PD (`truth_panel.parquet`, joined
+   on uscc and as-of), the ceiling. All three are scored on the same test rows with
+   `whitelist.training.evaluate`.
 2. Tuning speed. A larger panel (about 500,000 labelled rows, more month ends), and
    `train_table(..., trials=30)` end to end: wall time and peak memory of the whole process
    (`/usr/bin/time -v`), the out-of-time AUC, and how many trials were pruned.
 
-Each fit runs in its own process under /usr/bin/time, so its peak memory is its own. Panels are
-cached under OUT and reused. Needs the `bench` extra (`pip install -e '.[dev,bench]'`).
+Each fit runs in its own process under /usr/bin/time, so its peak memory is its own; the
+machine's load is sampled meanwhile (LightGBM's 2 threads slow down many times over when
+another process is busy). Panels are cached under OUT and reused. Figures go to
+OUT/bench-train-<enterprises>[-<part>].json. Needs the `bench` extra (`pip install -e '.[dev,bench]'`).
 
-    python benchmarks/bench_train.py            # 200,000 enterprises, 25 + 30 trials
-    python benchmarks/bench_train.py --quick    # 20,000 enterprises, 5 + 5 trials, a couple of minutes
+    python benchmarks/bench_train.py --wait-idle   # 200,000 enterprises, 25 + 30 trials
+    python benchmarks/bench_train.py --quick       # 20,000 enterprises, 5 + 5 trials, a minute or two
 """
 
 from __future__ import annotations
@@ -77,12 +79,18 @@ def _test_frame(frame: pd.DataFrame, rows: np.ndarray, pd_: np.ndarray) -> pd.Da
     )
 
 
-def child_whitelist(panel: Path, trials: int, out: Path) -> None:
+def child_whitelist(panel: Path, trials: int, out: Path, labelled_only: bool = False) -> None:
     """``train_table`` on the panel; the test rows' PD and the run's figures to ``out``."""
     from whitelist.training.fit import train_table
 
     start = time.perf_counter()
-    frame = pd.read_parquet(panel)
+    if labelled_only:  # rows without a label are never trained on: see what carrying them costs
+        import pyarrow.compute as pc
+
+        frame = pd.read_parquet(panel, filters=pc.field(TARGET).is_valid())
+        frame[TARGET] = frame[TARGET].astype("float64")  # as read with the unlabelled rows
+    else:
+        frame = pd.read_parquet(panel)
     read = time.perf_counter() - start
     with tempfile.TemporaryDirectory(prefix="bench-train-") as tmp:
         storage = Path(tmp) / "optuna.db"
@@ -102,7 +110,14 @@ def child_whitelist(panel: Path, trials: int, out: Path) -> None:
     trials_out = []
     for t, seconds in zip(tuning["trials"] if tuning else [], durations or [None] * trials, strict=False):
         trials_out.append(
-            {"number": t["number"], "state": t["state"], "value": t["value"], "trees": t.get("trees"), "seconds": seconds, "params": t["params"]}
+            {
+                "number": t["number"],
+                "state": t["state"],
+                "value": t["value"],
+                "trees": t.get("trees"),
+                "seconds": seconds,
+                "params": t["params"],
+            }
         )
     states = pd.Series([t["state"] for t in trials_out], dtype="object").value_counts().to_dict()
     out.write_text(
@@ -175,7 +190,9 @@ def child_scorecard(panel: Path, split_file: Path, out: Path) -> None:
     used = [f for f in features if f not in empty]
     x = pd.DataFrame(
         {
-            f: frame[f].astype(object).where(frame[f].notna(), np.nan) if f in categories else frame[f].astype("float64")
+            f: frame[f].astype(object).where(frame[f].notna(), np.nan)
+            if f in categories
+            else frame[f].astype("float64")
             for f in used
         }
     )
@@ -203,7 +220,8 @@ def child_scorecard(panel: Path, split_file: Path, out: Path) -> None:
     w_test = process.transform(x.iloc[parts.test], **WOE)
     for name, model, cols in (("scorecard", lr, used), ("scorecard_iv", lr_iv, strong)):
         pd_test = model.predict_proba(w_test[cols])[:, 1]
-        _test_frame(frame, parts.test, pd_test).to_parquet(out.with_name(f"{out.stem}.{name}.test.parquet"), index=False)
+        test_file = out.with_name(f"{out.stem}.{name}.test.parquet")
+        _test_frame(frame, parts.test, pd_test).to_parquet(test_file, index=False)
     top = summary["iv"].astype(float).sort_values(ascending=False).head(10)
     out.write_text(
         json.dumps(
@@ -261,7 +279,9 @@ WAIT_IDLE = {"below": 0.8, "at_most_s": 1200}
 
 def wait_idle(enabled: bool) -> float:
     start = time.perf_counter()
-    while enabled and os.getloadavg()[0] >= WAIT_IDLE["below"] and time.perf_counter() - start < WAIT_IDLE["at_most_s"]:
+    while enabled and os.getloadavg()[0] >= WAIT_IDLE["below"]:
+        if time.perf_counter() - start >= WAIT_IDLE["at_most_s"]:
+            break
         time.sleep(10)
     return time.perf_counter() - start
 
@@ -286,7 +306,10 @@ def run_child(args: list[str], result: Path, idle: bool = False) -> dict:
     data = json.loads(result.read_text())
     data["process_wall_seconds"], data["process_peak_gb"] = wall, peak
     data["waited_for_idle_s"] = round(waited)
-    data["load_1min"] = {"mean": round(float(np.mean(samples)), 2), "max": round(max(samples), 2)} if samples else None
+    if samples:
+        data["load_1min"] = {"mean": round(float(np.mean(samples)), 2), "max": round(max(samples), 2)}
+    else:
+        data["load_1min"] = None
     return data
 
 
@@ -313,8 +336,13 @@ def _defaulted_before(raw: Path, rows: pd.DataFrame) -> int:
 
 
 def quality(args: argparse.Namespace, raw: Path, validated: Path, work: Path) -> dict:
-    panel, build_s = ensure_panel(validated, args.quality_dates, args.out / f"panel-{args.enterprises}-{args.quality_dates}.parquet")
-    wl = run_child(["whitelist", str(panel), str(args.trials), str(work / "quality-whitelist.json")], work / "quality-whitelist.json", args.wait_idle)
+    panel_file = args.out / f"panel-{args.enterprises}-{args.quality_dates}.parquet"
+    panel, build_s = ensure_panel(validated, args.quality_dates, panel_file)
+    wl = run_child(
+        ["whitelist", str(panel), str(args.trials), str(work / "quality-whitelist.json")],
+        work / "quality-whitelist.json",
+        args.wait_idle,
+    )
     sc = run_child(
         ["scorecard", str(panel), str(work / "quality-whitelist.split.npz"), str(work / "quality-scorecard.json")],
         work / "quality-scorecard.json",
@@ -360,9 +388,21 @@ def quality(args: argparse.Namespace, raw: Path, validated: Path, work: Path) ->
 
 
 def tuning(args: argparse.Namespace, validated: Path, work: Path) -> dict:
-    panel, build_s = ensure_panel(validated, args.tuning_dates, args.out / f"panel-{args.enterprises}-{args.tuning_dates}.parquet")
-    run = run_child(["whitelist", str(panel), str(args.tuning_trials), str(work / "tuning.json")], work / "tuning.json", args.wait_idle)
-    return {"panel": str(panel), "as_of": args.tuning_dates, "panel_build_seconds": build_s, **run}
+    panel_file = args.out / f"panel-{args.enterprises}-{args.tuning_dates}.parquet"
+    panel, build_s = ensure_panel(validated, args.tuning_dates, panel_file)
+    extra = ["labelled"] if args.labelled_only else []
+    run = run_child(
+        ["whitelist", str(panel), str(args.tuning_trials), str(work / "tuning.json"), *extra],
+        work / "tuning.json",
+        args.wait_idle,
+    )
+    return {
+        "panel": str(panel),
+        "as_of": args.tuning_dates,
+        "labelled_only": args.labelled_only,
+        "panel_build_seconds": build_s,
+        **run,
+    }
 
 
 def code() -> dict[str, object]:
@@ -374,7 +414,10 @@ def code() -> dict[str, object]:
     for path in sorted(root.rglob("*")):
         if path.suffix in {".py", ".yaml"}:
             digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
-    git = lambda *a: subprocess.run(["git", *a], capture_output=True, text=True).stdout.strip()  # noqa: E731
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], capture_output=True, text=True).stdout.strip()
+
     return {
         "package": str(root),
         "sha256": digest.hexdigest()[:16],
@@ -435,18 +478,35 @@ def report(res: dict) -> None:
             f"test rows with a true PD: {q['test_rows_with_true_pd']:,}; without: {q['rows_without_true_pd']}; "
             f"load (1 min) during the fits: whitelist {wl['load_1min']}, scorecard {sc['load_1min']}"
         )
-        print("| model | features | fit s | process s | peak GB | OOT AUC | KS | Brier | mean PD | AUC, rows with true PD |")
+        print(
+            "| model | features | fit s | process s | peak GB | OOT AUC | KS | Brier | mean PD "
+            "| AUC, rows with true PD |"
+        )
         print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        iv_fit = sc["fit_seconds"] + sc["fit_seconds_iv_refit"]
         rows = [
-            (f"whitelist `train_table`, {wl['trials']} trials", wl["features"], wl["fit_seconds"], wl["process_wall_seconds"], wl["process_peak_gb"], "whitelist"),
-            ("WOE scorecard (optbinning + logistic)", sc["features"], sc["fit_seconds"], sc["process_wall_seconds"], sc["process_peak_gb"], "scorecard"),
-            (f"WOE scorecard, IV >= {IV_MIN}", sc["iv_features"], sc["fit_seconds"] + sc["fit_seconds_iv_refit"], None, None, "scorecard_iv"),
+            (f"whitelist `train_table`, {wl['trials']} trials", wl["features"], wl["fit_seconds"],
+             wl["process_wall_seconds"], wl["process_peak_gb"], "whitelist"),
+            ("WOE scorecard (optbinning + logistic)", sc["features"], sc["fit_seconds"],
+             sc["process_wall_seconds"], sc["process_peak_gb"], "scorecard"),
+            (f"WOE scorecard, IV >= {IV_MIN}", sc["iv_features"], iv_fit, None, None, "scorecard_iv"),
             ("true PD (ceiling)", None, None, None, None, "true_pd"),
-        ]
+        ]  # fmt: skip
         for label, nf, fit, wall, peak, key in rows:
             s, c = q["scores"][key], q["scores_rows_with_true_pd"][key]
-            cells = [label, "" if nf is None else str(nf), "" if fit is None else f"{fit:.1f}", "" if wall is None else f"{wall:.1f}", "" if peak is None else f"{peak:.2f}"]
-            print("| " + " | ".join(cells) + f" | {s['auc']:.4f} | {s['ks']:.4f} | {s['brier']:.5f} | {s['mean_pd']:.4f} | {c['auc']:.4f} |")
+            cells = [
+                label,
+                "" if nf is None else str(nf),
+                "" if fit is None else f"{fit:.1f}",
+                "" if wall is None else f"{wall:.1f}",
+                "" if peak is None else f"{peak:.2f}",
+                f"{s['auc']:.4f}",
+                f"{s['ks']:.4f}",
+                f"{s['brier']:.5f}",
+                f"{s['mean_pd']:.4f}",
+                f"{c['auc']:.4f}",
+            ]
+            print("| " + " | ".join(cells) + " |")
     if "tuning" in res:
         t = res["tuning"]
         print(
@@ -467,12 +527,12 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "_child":
         kind, rest = sys.argv[2], sys.argv[3:]
         if kind == "whitelist":
-            child_whitelist(Path(rest[0]), int(rest[1]), Path(rest[2]))
+            child_whitelist(Path(rest[0]), int(rest[1]), Path(rest[2]), labelled_only=rest[3:] == ["labelled"])
         else:
             child_scorecard(Path(rest[0]), Path(rest[1]), Path(rest[2]))
         return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="20,000 enterprises, 5 trials each: a couple of minutes")
+    parser.add_argument("--quick", action="store_true", help="20,000 enterprises, 5 trials each: a minute or two")
     parser.add_argument("--enterprises", type=int, default=None, help="200,000 (20,000 with --quick)")
     parser.add_argument("--trials", type=int, default=None, help="trials of the quality run: 25 (5 with --quick)")
     parser.add_argument("--tuning-trials", type=int, default=None, help="trials of the tuning run: 30 (5 with --quick)")
@@ -481,6 +541,11 @@ def main() -> None:
     parser.add_argument("--only", choices=["quality", "tuning"], default=None, help="run one of the two measurements")
     parser.add_argument(
         "--wait-idle", action="store_true", help="start each fit once the shared machine's 1-minute load is below 0.8"
+    )
+    parser.add_argument(
+        "--labelled-only",
+        action="store_true",
+        help="tuning run: drop unlabelled rows before train_table (they are never trained on)",
     )
     parser.add_argument("--out", type=Path, default=Path("benchmarks/out"))
     args = parser.parse_args()
@@ -509,7 +574,10 @@ def main() -> None:
     if res["code_after"]["sha256"] != res["code"]["sha256"]:
         print(f"warning: whitelist changed during the run ({res['code']} -> {res['code_after']})", file=sys.stderr)
     res["load_after"] = [round(x, 2) for x in os.getloadavg()]
-    name = "bench-train-quick.json" if args.quick else f"bench-train-{args.enterprises}{'-' + args.only if args.only else ''}.json"
+    part = f"-{args.only}" if args.only else ""
+    name = "bench-train-quick.json" if args.quick else f"bench-train-{args.enterprises}{part}.json"
+    if args.labelled_only:
+        name = name.replace(".json", "-labelled.json")
     (args.out / name).write_text(json.dumps(res, indent=2, default=str))
     report(res)
     print(f"\nresults: {args.out / name} ({res['wall_seconds']:.0f} s)")

@@ -130,3 +130,15 @@ def test_tuning_is_seeded_kept_in_sqlite_and_recorded(tmp_path: Path) -> None:
     best = max(t["value"] for t in tuning["trials"] if t["value"] is not None)
     assert tuning["best_validation_auc"] == best
     assert a.artefact.meta["params"]["max_depth"] == tuning["trials"][[t["value"] for t in tuning["trials"]].index(best)]["params"]["max_depth"]
+
+
+def test_unlabelled_rows_change_nothing_and_the_split_points_into_the_given_table() -> None:
+    frame = _table(6_000, seed=6)
+    extra = _table(3_000, seed=7).assign(y=np.nan, id=lambda f: "U" + f["id"])
+    mixed = pd.concat([extra.iloc[:1_500], frame, extra.iloc[1_500:]]).reset_index(drop=True)  # same labelled order
+    a = train_table(frame, target="y", id_col="id", time_col="month")
+    b = train_table(mixed, target="y", id_col="id", time_col="month")
+    assert a.evaluation["test"]["auc"] == b.evaluation["test"]["auc"]
+    assert a.artefact.booster.model_to_string() == b.artefact.booster.model_to_string()
+    assert mixed["y"].iloc[b.split.test].notna().all()
+    assert sorted(mixed["id"].iloc[b.split.test]) == sorted(frame["id"].iloc[a.split.test])

@@ -67,7 +67,7 @@ def calibration(deciles: Sequence[dict[str, float]]) -> str:
     shown = [max(o, floor) for o in observed]
     low, high = min(min(predicted), min(shown)) * 0.8, max(max(predicted), max(shown)) * 1.25
     ax.plot([low, high], [low, high], color=GREY, linestyle="--", linewidth=1, label="perfect calibration")
-    ax.plot(predicted, shown, marker="o", color=BLUE, label="PD decile (no defaults: drawn at the floor)")
+    ax.plot(predicted, shown, marker="o", color=BLUE, label="PD decile")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set(xlabel="mean predicted PD", ylabel="observed default rate", title="Calibration by PD decile, out of time")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import platform
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_PARAMS: dict[str, Any] = {
     "objective": "binary",
+    "metric": "auc",  # early stopping on the measure tuning chooses by and the gates check
     "learning_rate": 0.05,
     "num_leaves": 31,
     "max_depth": 6,
@@ -64,6 +65,7 @@ class TrainResult:
     artefact: ModelArtefact
     evaluation: dict[str, Any]
     split: Split
+    """Row positions of each part in the table that was given (unlabelled rows included)."""
 
 
 def feature_columns(frame: pd.DataFrame, exclude: set[str]) -> tuple[list[str], dict[str, list[str]]]:
@@ -123,6 +125,11 @@ def train_table(
     categorical = sorted(set(monotone or {}) & set(categories))
     if categorical:
         raise ConfigError(f"monotone constraints need numeric features; these are categories: {', '.join(categorical)}")
+    labelled = y_all.notna().to_numpy()
+    positions = np.flatnonzero(labelled)  # row positions in the caller's table, for the returned split
+    if not labelled.all():  # a panel is mostly unlabelled rows: no copy of them (9.7 -> 3.6 GB at 200k)
+        frame = frame.loc[labelled].reset_index(drop=True)
+        y_all = y_all.loc[labelled].reset_index(drop=True)
     parts = split(frame, y_all, time_col=time_col, id_col=id_col, seed=seed)
     for name, rows in (("train", parts.train), ("validation", parts.valid), ("test", parts.test)):
         defaults = int(np.nansum(y_all.to_numpy()[rows]))
@@ -217,7 +224,8 @@ def train_table(
     )
     evaluation["importance_shap"] = _mean_abs_shap(booster, x.iloc[_sample(parts.test, shap_sample, rng)])
     evaluation["gates"] = gates_report(check_gates(evaluation, gates or Gates()))
-    return TrainResult(artefact=artefact, evaluation=evaluation, split=parts)
+    in_table = replace(parts, train=positions[parts.train], valid=positions[parts.valid], test=positions[parts.test])
+    return TrainResult(artefact=artefact, evaluation=evaluation, split=in_table)
 
 
 def _sample(rows: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
