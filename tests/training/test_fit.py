@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from click.testing import Result
 from typer.testing import CliRunner
 
 from whitelist.cli.main import app
@@ -34,6 +35,17 @@ def _table(n: int = 12_000, seed: int = 0) -> pd.DataFrame:
             "y": y,
         }
     )
+
+
+def train_command(tmp_path: Path, name: str, seed: int) -> tuple[Path, Path, Result]:
+    """Write a generated table and run ``whitelist train --table`` on it: (table, model folder, result)."""
+    table = tmp_path / f"{name}.parquet"
+    _table(6_000, seed=seed).to_parquet(table, index=False)
+    model = tmp_path / name
+    args = ["train", "--table", str(table), "--target", "y", "--id-col", "id", "--time-col", "month", "--out", str(model)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return table, model, result
 
 
 @pytest.fixture(scope="module")
@@ -101,13 +113,8 @@ def test_bad_training_inputs_are_named() -> None:
 
 
 def test_train_and_predict_commands(tmp_path: Path) -> None:
-    table = tmp_path / "cases.parquet"
-    _table(6_000, seed=2).to_parquet(table, index=False)
+    table, model, result = train_command(tmp_path, "model", seed=2)
     runner = CliRunner()
-    model = tmp_path / "model"
-    args = ["train", "--table", str(table), "--target", "y", "--id-col", "id", "--time-col", "month", "--out", str(model)]
-    result = runner.invoke(app, args)
-    assert result.exit_code == 0, result.output
     assert (model / "evaluation.json").is_file() and "AUC" in result.output
     out = tmp_path / "scores.parquet"
     result = runner.invoke(app, ["predict", "--model", str(model), "--table", str(table), "--out", str(out)])

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.training.test_fit import _table
+from tests.training.test_fit import train_command
 from whitelist.cli.main import app
 from whitelist.training.promotion_log import read_log
 
@@ -16,13 +16,8 @@ runner = CliRunner()
 
 
 def _train(tmp_path: Path, name: str, seed: int, operator: str, monkeypatch: pytest.MonkeyPatch) -> Path:
-    table = tmp_path / f"{name}.parquet"
-    _table(6_000, seed=seed).to_parquet(table, index=False)
     monkeypatch.setenv("WHITELIST_OPERATOR", operator)
-    args = ["train", "--table", str(table), "--target", "y", "--id-col", "id", "--time-col", "month", "--out", str(tmp_path / name)]
-    result = runner.invoke(app, args)
-    assert result.exit_code == 0, result.output
-    return tmp_path / name
+    return train_command(tmp_path, name, seed)[1]
 
 
 def _gates(tmp_path: Path, min_auc: float = 0.65) -> Path:

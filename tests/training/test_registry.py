@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from tests.training.test_fit import _table
+from tests.training.test_fit import _table, train_command
 from whitelist.cli.main import app
 from whitelist.core.errors import InputDataError
 from whitelist.models.artefact import ModelArtefact
@@ -16,13 +16,8 @@ from whitelist.training.registry import resolve_model
 
 
 def test_train_registers_the_challenger_and_predict_reads_it_back(tmp_path: Path) -> None:
-    table = tmp_path / "cases.parquet"
-    _table(6_000, seed=8).to_parquet(table, index=False)
+    table, model, result = train_command(tmp_path, "model", seed=8)
     runner = CliRunner()
-    model = tmp_path / "model"
-    args = ["train", "--table", str(table), "--target", "y", "--id-col", "id", "--time-col", "month", "--out", str(model)]
-    result = runner.invoke(app, args)
-    assert result.exit_code == 0, result.output
     assert "models:/whitelist-pd@challenger" in "".join(result.output.split())
 
     import mlflow

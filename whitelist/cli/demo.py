@@ -45,7 +45,7 @@ def demo(
         config = load_train_config().model_copy(update={"trials": DEMO_TRIALS})
         model = train_from_config(config, out / "model", features=train.path, study_storage=out / "optuna.db")
         progress.advance(task)
-    registry = _register_and_promote(out, model, train.path, config)
+    registry = _register_and_promote(out, model, config)
     predictions = _predict(model.artefact, score.path, out / "predictions.parquet")
     test = model.evaluation["test"]
     truth = generated.truth_summary
@@ -85,23 +85,22 @@ DEMO_APPROVER = "demo reviewer"
 """Promotion needs someone other than the trainer; the demo names a stand-in."""
 
 
-def _register_and_promote(out: Path, model: TrainResult, table: Path, config: TrainConfig) -> str:
+def _register_and_promote(out: Path, model: TrainResult, config: TrainConfig) -> str:
     """Register the model in an MLflow store inside ``out`` (unless one is set) and try to promote it."""
     import os
 
-    import pandas as pd
-
     from whitelist.core.errors import GateFailedError
+    from whitelist.training.gates import failed_gates
     from whitelist.training.registry import log_and_register, promote
 
     if not os.environ.get("MLFLOW_TRACKING_URI"):
         os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{out.resolve() / 'mlflow.db'}"
-    registered = log_and_register(out / "model", pd.read_parquet(table), model.evaluation)
+    registered = log_and_register(out / "model", model.examples, model.evaluation)
     try:
         promote(registered["version"], DEMO_APPROVER, config.gates, note="whitelist demo")
     except GateFailedError:
-        failed = [c["gate"] for c in model.evaluation["gates"]["checks"] if not c["passed"]]
-        return f"version {registered['version']} is the challenger; not promoted, gates failed: {', '.join(failed)}"
+        failed = ", ".join(failed_gates(model.evaluation["gates"]))
+        return f"version {registered['version']} is the challenger; not promoted, gates failed: {failed}"
     return f"version {registered['version']} is the champion (gates passed, approved by {DEMO_APPROVER!r})"
 
 

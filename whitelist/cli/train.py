@@ -10,6 +10,7 @@ from whitelist.cli.ui import progress_bars, summary_table, written
 from whitelist.core.errors import ConfigError
 from whitelist.models.artefact import ARTEFACT_FILE, CARD_FILE, EVALUATION_FILE, MODEL_FILE, RUN_FILE
 from whitelist.training.fit import TrainResult
+from whitelist.training.gates import failed_gates
 
 
 def train(
@@ -53,7 +54,6 @@ def train(
             cfg = cfg.model_copy(update=overrides) if overrides else cfg
             task = progress.task(f"Training ({cfg.trials} tuning trials)" if cfg.trials else "Training", 1)
             result = train_from_config(cfg, out, features=features, study_storage=study, progress=progress)
-            data = features or cfg.data.features or out / "training_panel.parquet"
         else:
             if target is None:
                 raise ConfigError("--table needs --target: the binary target column")
@@ -64,14 +64,12 @@ def train(
             result = train_from_file(
                 table, out, target=target, id_col=id_col, time_col=time_col, seed=seed or 0, trials=n, study_storage=study
             )
-            data = table
         progress.advance(task)
     registered = None
     if register:
         from whitelist.training.registry import log_and_register
-        from whitelist.training.table import read_table
 
-        registered = log_and_register(out, read_table(data), result.evaluation)
+        registered = log_and_register(out, result.examples, result.evaluation)
     _summarise(result, out, registered)
 
 
@@ -79,7 +77,7 @@ def _summarise(result: TrainResult, out: Path, registered: dict[str, str] | None
     test = result.evaluation["test"]
     meta = result.artefact.meta
     gates = result.evaluation["gates"]
-    failed = [c["gate"] for c in gates["checks"] if not c["passed"]]
+    failed = failed_gates(gates)
     summary_table(
         f"Model ({meta['split']['kind'].replace('_', ' ')} test part, {test['rows']:,} rows)",
         ["measure", "value"],

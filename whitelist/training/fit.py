@@ -56,6 +56,7 @@ MONOTONE_METHOD = "intermediate"
 EARLY_STOPPING = 50
 SHAP_SAMPLE = 20_000
 """Out-of-time rows behind the mean |SHAP| importance: enough for stable ranks, quick at province scale."""
+EXAMPLE_ROWS = 5
 MONOTONE_SAMPLE = 1_000
 """Out-of-time rows swept through each constrained feature's grid in the monotonicity check."""
 
@@ -66,6 +67,8 @@ class TrainResult:
     evaluation: dict[str, Any]
     split: Split
     """Row positions of each part in the table that was given (unlabelled rows included)."""
+    examples: pd.DataFrame
+    """The first rows of the training table: MLflow's input example and signature, without reading it again."""
 
 
 def feature_columns(frame: pd.DataFrame, exclude: set[str]) -> tuple[list[str], dict[str, list[str]]]:
@@ -225,7 +228,7 @@ def train_table(
     evaluation["importance_shap"] = _mean_abs_shap(booster, x.iloc[_sample(parts.test, shap_sample, rng)])
     evaluation["gates"] = gates_report(check_gates(evaluation, gates or Gates()))
     in_table = replace(parts, train=positions[parts.train], valid=positions[parts.valid], test=positions[parts.test])
-    return TrainResult(artefact=artefact, evaluation=evaluation, split=in_table)
+    return TrainResult(artefact=artefact, evaluation=evaluation, split=in_table, examples=frame.head(EXAMPLE_ROWS))
 
 
 def _sample(rows: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:

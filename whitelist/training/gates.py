@@ -82,6 +82,11 @@ def gates_report(checks: list[GateCheck]) -> dict[str, Any]:
     return {"passed": gates_passed(checks), "checks": [asdict(c) for c in checks]}
 
 
+def failed_gates(report: dict[str, Any]) -> list[str]:
+    """Names of the gates a stored report (``gates_report``) says failed."""
+    return [c["gate"] for c in report["checks"] if not c["passed"]]
+
+
 def failed_message(checks: list[GateCheck]) -> str:
     lines = []
     for c in checks:

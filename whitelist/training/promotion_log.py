@@ -26,10 +26,12 @@ def _digest(line: bytes) -> str:
 
 def read_log(path: Path) -> list[dict[str, Any]]:
     """Every record, after checking the chain; an error names the first broken line."""
-    if not path.is_file():
-        return []
+    return _verified(path, path.read_bytes() if path.is_file() else b"")
+
+
+def _verified(path: Path, body: bytes) -> list[dict[str, Any]]:
     records, previous = [], GENESIS
-    for number, line in enumerate(path.read_bytes().splitlines(), start=1):
+    for number, line in enumerate(body.splitlines(), start=1):
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
@@ -46,8 +48,8 @@ def read_log(path: Path) -> list[dict[str, Any]]:
 
 def append_record(path: Path, record: dict[str, Any]) -> dict[str, Any]:
     """Append ``record`` (with its sequence number and chain hash) and return it as written."""
-    existing = read_log(path)
     body = path.read_bytes() if path.is_file() else b""
+    existing = _verified(path, body)
     if body and not body.endswith(b"\n"):
         body += b"\n"
     last = body.splitlines()[-1] if body else None

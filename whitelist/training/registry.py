@@ -57,15 +57,15 @@ def _mlflow() -> Any:
     return mlflow
 
 
-def _example(artefact: ModelArtefact, frame: pd.DataFrame) -> pd.DataFrame:
-    """Five rows of the model's inputs, categories as text, numbers as floats (so the signature is never empty)."""
-    x = artefact.matrix(frame.head(5))
+def _example(artefact: ModelArtefact, rows: pd.DataFrame) -> pd.DataFrame:
+    """The model's inputs of a few rows, categories as text, numbers as floats (so the signature is never empty)."""
+    x = artefact.matrix(rows)
     return pd.DataFrame(
         {f: (x[f].astype("string").astype(object) if f in artefact.categories else x[f].astype("float64")) for f in x}
     )
 
 
-def log_and_register(model_dir: Path, frame: pd.DataFrame, evaluation: dict[str, Any]) -> dict[str, str]:
+def log_and_register(model_dir: Path, examples: pd.DataFrame, evaluation: dict[str, Any]) -> dict[str, str]:
     """Log the run (parameters, metrics, evaluation, the pyfunc) and register it as the challenger."""
     mlflow = _mlflow()
     from mlflow.models import infer_signature
@@ -73,7 +73,7 @@ def log_and_register(model_dir: Path, frame: pd.DataFrame, evaluation: dict[str,
     from whitelist.models.pyfunc import ARTIFACT_KEY, WhitelistPdModel
 
     artefact = ModelArtefact.load(model_dir)
-    example = _example(artefact, frame)
+    example = _example(artefact, examples)
     signature = infer_signature(example, artefact.predict(example).reset_index(drop=True))
     mlflow.set_experiment(EXPERIMENT)
     test = evaluation["test"]

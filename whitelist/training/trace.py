@@ -71,7 +71,9 @@ def run_context() -> dict[str, Any]:
 def training_data(table: Path, rows: int) -> dict[str, Any]:
     """The table's checksum and size and, for a feature panel, its manifest's window, dates and inputs."""
     out: dict[str, Any] = {"file": table.name, "sha256": file_sha256(table), "rows": rows}
-    manifest = table.with_name(table.stem + ".manifest.json")
+    from whitelist.features.build import manifest_path  # DuckDB only when a panel is traced
+
+    manifest = manifest_path(table)
     if manifest.is_file():
         m = json.loads(manifest.read_text(encoding="utf-8"))
         out["panel"] = {
