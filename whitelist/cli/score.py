@@ -1,0 +1,73 @@
+"""``whitelist score``: the model and the visit list in, the whitelist run folder out."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import typer
+
+from whitelist.cli.ui import console, progress_bars, summary_table, written
+
+
+def score(
+    model: str = typer.Option(
+        ..., "--model", help="Model folder, or a registered model such as models:/whitelist-pd@champion."
+    ),
+    features: Path = typer.Option(..., "--features", help="Scoring set from `whitelist features` (one as-of date)."),
+    raw: Path = typer.Option(..., "--raw", help="Validated folder with the visit list and the registry."),
+    policy: Path | None = typer.Option(None, "--policy", help="Policy YAML (default: the embedded configs/policy.yaml)."),
+    reasons: Path | None = typer.Option(None, "--reasons", help="Reason groups YAML (default: the embedded one)."),
+    out: Path = typer.Option(..., "--out", help="Run folder to create; an existing one is never overwritten."),
+    run_date: str | None = typer.Option(
+        None, "--run-date", help="YYYY-MM-DD the contact dates count from (default: the features' as-of date)."
+    ),
+) -> None:
+    """Score the visit list: exclusions, the five standards, grades, limits, rates, assignment and reasons."""
+    from whitelist.core.errors import ConfigError
+    from whitelist.models.reasons import DEFAULT_REASONS, load_reasons
+    from whitelist.scoring.config import DEFAULT_POLICY, load_policy
+    from whitelist.scoring.run import ScoreRequest, run_scoring
+    from whitelist.training.registry import resolve_model
+
+    day = None
+    if run_date is not None:
+        try:
+            day = date.fromisoformat(run_date)
+        except ValueError:
+            raise ConfigError(f"--run-date: expected a date as YYYY-MM-DD, got {run_date!r}") from None
+    request = ScoreRequest(
+        model_dir=resolve_model(model),
+        model_ref=model,
+        features=features,
+        raw=raw,
+        policy=load_policy(policy),
+        policy_path=policy or DEFAULT_POLICY,
+        reasons=load_reasons(reasons),
+        reasons_path=reasons or DEFAULT_REASONS,
+        out=out,
+        run_date=day,
+    )
+    with progress_bars() as progress:
+        result = run_scoring(request, progress)
+    show_run(result)
+
+
+def show_run(result: object) -> None:
+    """The run's summary: decisions that reconcile, the whitelist's size and price, drift."""
+    from whitelist.scoring.run import DECISIONS, RunResult
+
+    assert isinstance(result, RunResult)
+    c = result.counts
+    rows: list[tuple[object, ...]] = [("scanned", c["scanned"])] + [(d, c[d]) for d in DECISIONS]
+    rows += [
+        ("whitelist total limit (CNY)", result.whitelist_limit),
+        ("whitelist average rate", f"{result.average_rate:.2%}" if result.average_rate is not None else "-"),
+        ("expected bad rate (mean PD)", f"{result.expected_bad_rate:.2%}" if result.expected_bad_rate is not None else "-"),
+    ]
+    summary_table("Whitelist run", ["measure", "value"], rows)
+    summary_table("Drift (PSI against training)", ["input", "PSI", "status"], [(d.name, d.psi, d.status) for d in result.drift])
+    warned = [d for d in result.drift if d.status != "ok"]
+    for d in warned:
+        console.print(f"[bold yellow]drift {d.status}:[/bold yellow] {d.name} PSI {d.psi:.3f}", highlight=False)
+    written([result.folder, *result.files[:4], f"{result.folder / 'extracts'} ({sum(1 for f in result.files if 'extracts' in f.parts)} files)"])

@@ -1,0 +1,109 @@
+"""The scanned population: the feature table, the visit list and the registry, lined up by code.
+
+Every enterprise on the visit list or in the feature table is scanned and appears in every
+output exactly once. What cannot be decided (a code failing its check, a duplicated row, no
+registry or feature row) gets an ``invalid`` decision with the check's id, never a silent drop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from whitelist.core.errors import InputDataError, preview
+from whitelist.core.uscc import is_valid
+from whitelist.sources.contract import CONTRACT
+
+REGISTRY_COLUMNS = (
+    "uscc", "name", "entity_type", "industry", "region", "status", "status_date", "legal_rep_id", "legal_rep_name", "phone",
+)
+VISIT_COLUMNS = ("uscc", "region", "bank_id", "branch_id")
+REGISTRY_ATTRIBUTES = ("name", "entity_type", "industry", "region", "legal_rep_id", "legal_rep_name", "phone")
+"""Registry columns joined onto the scanned population (with ``reg_status_active``)."""
+PII = ("legal_rep_id", "legal_rep_name", "phone")
+
+
+@dataclass(frozen=True)
+class Population:
+    frame: pd.DataFrame
+    """One row per scanned enterprise, sorted by code: features, registry attributes, visit list."""
+    invalid: np.ndarray
+    as_of: date
+    files: dict[str, Path]
+
+
+def _read(path: Path, columns: tuple[str, ...], what: str) -> pd.DataFrame:
+    if not path.is_file():
+        raise InputDataError(f"{path}: no {what} here; give --raw the validated folder the features were built from")
+    import pyarrow.parquet as pq
+
+    have = set(pq.read_schema(path).names)
+    missing = [c for c in columns if c not in have]
+    if missing:
+        raise InputDataError(f"{path}: {what} lacks column(s) {preview(missing)}; validate the sources with `whitelist validate`")
+    return pd.read_parquet(path, columns=list(columns))
+
+
+def read_features(path: Path) -> tuple[pd.DataFrame, date]:
+    """The scoring set: one as-of date; codes as text."""
+    if not path.is_file():
+        raise InputDataError(f"{path}: no such feature table; build one with `whitelist features --raw DIR --as-of D --out FILE`")
+    table = pd.read_parquet(path)
+    for col in ("uscc", "as_of"):
+        if col not in table.columns:
+            raise InputDataError(f"{path}: no {col!r} column; build the scoring set with `whitelist features`")
+    dates = sorted(pd.to_datetime(table["as_of"]).dt.date.unique())
+    if len(dates) != 1:
+        raise InputDataError(
+            f"{path}: a scoring set has one as-of date, this one has {len(dates)} ({preview(dates)}); "
+            "build it with a single --as-of date"
+        )
+    table["uscc"] = table["uscc"].astype("string")
+    return table, dates[0]
+
+
+def load_population(features: Path, folder: Path) -> Population:
+    """Line up features, registry and visit list; mark each enterprise that cannot be decided."""
+    table, as_of = read_features(features)
+    registry_path, visit_path = folder / "registry.parquet", folder / "visit_list.parquet"
+    registry = _read(registry_path, REGISTRY_COLUMNS, "registry")
+    visit = _read(visit_path, VISIT_COLUMNS, "visit list").rename(columns={"region": "visit_region"})
+    registry["uscc"] = registry["uscc"].astype("string")
+    visit["uscc"] = visit["uscc"].astype("string")
+    registry = registry.drop_duplicates("uscc", keep="first")
+    visit = visit.drop_duplicates("uscc", keep="first")
+
+    duplicated = table["uscc"].duplicated(keep="first")
+    dup_codes = set(table.loc[duplicated, "uscc"])
+    table = table.loc[~duplicated]
+    codes = pd.Index(table["uscc"]).union(pd.Index(visit["uscc"])).dropna().sort_values()
+    frame = pd.DataFrame({"uscc": codes.astype("string")})
+    frame["_in_features"] = frame["uscc"].isin(table["uscc"])
+    frame = frame.merge(table.drop(columns=["as_of"]), on="uscc", how="left")
+    frame = frame.merge(visit, on="uscc", how="left")
+    lag = timedelta(days=CONTRACT["registry"].lag_days)
+    reg = registry.assign(reg_status_active=_active_at(registry, as_of - lag))
+    frame = frame.merge(reg.drop(columns=["status", "status_date"]), on="uscc", how="left", indicator="_reg")
+
+    uscc = frame["uscc"].to_numpy(dtype=object)
+    invalid = np.full(len(frame), "", dtype=object)
+    invalid[~frame["_in_features"].to_numpy()] = "IN04"
+    invalid[(frame["_reg"] == "left_only").to_numpy()] = "IN03"
+    invalid[np.isin(uscc, list(dup_codes))] = "IN02"
+    invalid[~np.fromiter((is_valid(c) for c in uscc), bool, len(uscc))] = "IN01"
+    frame = frame.drop(columns=["_in_features", "_reg"])
+    return Population(
+        frame=frame, invalid=invalid, as_of=as_of,
+        files={"features": features, "registry": registry_path, "visit_list": visit_path},
+    )
+
+
+def _active_at(registry: pd.DataFrame, cutoff: date) -> np.ndarray:
+    """1 when the entity was in business at ``cutoff``: active now, or revoked/cancelled after it."""
+    ended = pd.to_datetime(registry["status_date"])
+    active = (registry["status"] == "active") | (ended > pd.Timestamp(cutoff))
+    return active.to_numpy(dtype=np.int64)

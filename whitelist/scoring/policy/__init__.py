@@ -1,0 +1,1 @@
+"""The policy that turns scores into the whitelist: rules, limits, pricing, segments, assignment."""

@@ -1,0 +1,83 @@
+"""PD and exact reason-group contributions of the enterprises the policy did not exclude, in chunks.
+
+Chunks keep memory bounded: the per-feature contributions of a chunk are summed into reason
+groups at once and dropped, so a province never holds a (rows x features) matrix of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from whitelist.core.errors import InputDataError, preview
+from whitelist.core.progress import NullProgress, Progress
+from whitelist.models.artefact import ModelArtefact
+from whitelist.models.contributions import exact_contributions
+from whitelist.models.reasons import CONTRIBUTION_DECIMALS, GroupMap
+
+CHUNK_ROWS = 50_000
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Aligned with the rows given: PD, points, grade, raw score, group contributions, base value."""
+
+    pd: np.ndarray
+    points: np.ndarray
+    grade: np.ndarray
+    raw_score: np.ndarray
+    groups: np.ndarray
+    base_value: np.ndarray
+
+
+def check_types(table: pd.DataFrame, artefact: ModelArtefact, source: str) -> None:
+    """Numeric model features must hold numbers: text in a number column is an error, not a NaN."""
+    bad = []
+    for f in artefact.features:
+        if f in artefact.categories or f not in table.columns:
+            continue
+        col = table[f]
+        if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+            continue
+        numbers = pd.to_numeric(col, errors="coerce")
+        wrong = col.notna() & numbers.isna()
+        if wrong.any():
+            row = int(np.flatnonzero(wrong.to_numpy())[0])
+            bad.append(f"column {f!r} row {row + 1} holds {col.iloc[row]!r}")
+    if bad:
+        raise InputDataError(
+            f"{source}: model features must be numbers: {preview(bad)}; rebuild the table with `whitelist features`"
+        )
+
+
+def score_rows(
+    table: pd.DataFrame,
+    artefact: ModelArtefact,
+    groups: GroupMap,
+    *,
+    chunk_rows: int = CHUNK_ROWS,
+    source: str = "features",
+    progress: Progress | None = None,
+) -> Scored:
+    progress = progress or NullProgress()
+    n = len(table)
+    out_pd, out_raw, out_base = np.empty(n), np.empty(n), np.empty(n)
+    out_points = np.empty(n, dtype=np.int64)
+    out_grade = np.empty(n, dtype=object)
+    out_groups = np.empty((n, len(groups.codes)))
+    task = progress.task("Scoring: PD and exact contributions", n)
+    for start in range(0, n, chunk_rows):
+        chunk = table.iloc[start : start + chunk_rows]
+        stop = start + len(chunk)
+        predicted = artefact.predict(chunk, source)
+        contrib = exact_contributions(artefact.booster, artefact.matrix(chunk, source))
+        out_pd[start:stop] = predicted["pd"].to_numpy()
+        out_points[start:stop] = predicted["points"].to_numpy()
+        out_grade[start:stop] = predicted["grade"].to_numpy()
+        out_raw[start:stop] = contrib.sum(axis=1)
+        out_base[start:stop] = np.round(contrib[:, -1], CONTRIBUTION_DECIMALS)
+        out_groups[start:stop] = groups.sum(contrib)
+        progress.advance(task, len(chunk))
+    return Scored(pd=out_pd, points=out_points, grade=out_grade, raw_score=out_raw, groups=out_groups, base_value=out_base)

@@ -1,0 +1,77 @@
+"""The four reasons each decision shows: policy rule ids first, then the model's reason groups.
+
+A decision made by a rule carries the rule's id and text. The model's reasons follow:
+risk-increasing groups for declines and reviews, supporting ones for the whitelist, each
+strongest first with ties broken by code. Excluded and invalid enterprises were never scored,
+so their reasons are the checks that stopped them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from whitelist.models.reasons import TOP_REASONS, GroupMap, top_reasons
+from whitelist.scoring.config import PolicyConfig
+from whitelist.scoring.policy.checks import BY_ID
+
+MODEL_CHECKS = frozenset({"PD01", "PD02"})
+"""Checks whose reason is the model itself: their place goes to the contribution groups."""
+
+
+def rule_texts(policy: PolicyConfig) -> dict[str, tuple[str, str]]:
+    texts = {c.id: (c.text_zh, c.text_en) for c in BY_ID.values()}
+    texts.update({r.id: (r.text_zh, r.text_en) for r in policy.rules})
+    return texts
+
+
+def reason_columns(
+    decision: np.ndarray,
+    rules_hit: np.ndarray,
+    scored_rows: np.ndarray,
+    group_values: np.ndarray,
+    groups: GroupMap,
+    policy: PolicyConfig,
+) -> pd.DataFrame:
+    """reason_k, reason_k_value, reason_k_text_zh, reason_k_text_en for k = 1..4, per enterprise."""
+    n = len(decision)
+    k = TOP_REASONS
+    codes = np.full((n, k), None, dtype=object)
+    values = np.full((n, k), np.nan)
+    zh = np.full((n, k), None, dtype=object)
+    en = np.full((n, k), None, dtype=object)
+    texts = rule_texts(policy)
+    filled = np.zeros(n, dtype=np.int64)
+    for i, hit in enumerate(rules_hit):
+        if not hit:
+            continue
+        for rule_id in hit.split(","):
+            if rule_id in MODEL_CHECKS or filled[i] >= k:
+                continue
+            codes[i, filled[i]] = rule_id
+            zh[i, filled[i]], en[i, filled[i]] = texts[rule_id]
+            filled[i] += 1
+    if len(scored_rows):
+        sub = decision[scored_rows]
+        direction = np.where(sub == "whitelist", -1.0, 1.0)
+        index, picked = top_reasons(group_values, direction, k)
+        code_arr = np.array(groups.codes, dtype=object)
+        risk = {c: (t["risk_zh"], t["risk_en"]) for c, t in groups.texts.items()}
+        support = {c: (t["support_zh"], t["support_en"]) for c, t in groups.texts.items()}
+        for pos, row in enumerate(scored_rows):
+            table = support if direction[pos] < 0 else risk
+            for j in range(k):
+                slot = filled[row]
+                if slot >= k or index[pos, j] < 0:
+                    break
+                code = code_arr[index[pos, j]]
+                codes[row, slot], values[row, slot] = code, picked[pos, j]
+                zh[row, slot], en[row, slot] = table[code]
+                filled[row] += 1
+    out: dict[str, np.ndarray] = {}
+    for j in range(k):
+        out[f"reason_{j + 1}"] = codes[:, j]
+        out[f"reason_{j + 1}_value"] = values[:, j]
+        out[f"reason_{j + 1}_text_zh"] = zh[:, j]
+        out[f"reason_{j + 1}_text_en"] = en[:, j]
+    return pd.DataFrame(out)

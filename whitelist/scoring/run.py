@@ -1,0 +1,332 @@
+"""A scoring run: the visit list and a model in, a run folder with the whitelist out.
+
+The folder is assembled under a temporary name and renamed into place only when every file
+is written, so a crashed run leaves nothing that looks complete, and an existing run folder
+is never overwritten. Same inputs, policy and model give byte-identical data files; only the
+manifest's run time and host differ.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from whitelist import __version__
+from whitelist.core.errors import GateFailedError, InputDataError
+from whitelist.core.io import file_sha256, write_json, write_parquet
+from whitelist.core.progress import NullProgress, Progress
+from whitelist.models.artefact import ARTEFACT_FILE, MODEL_FILE, ModelArtefact
+from whitelist.models.reasons import GroupMap, ReasonCatalog
+from whitelist.scoring.config import PolicyConfig
+from whitelist.scoring.decision_log import build_decision_log
+from whitelist.scoring.drift import DriftItem, measure_drift
+from whitelist.scoring.extracts import write_extracts
+from whitelist.scoring.inputs import Population, load_population
+from whitelist.scoring.policy.assignment import fill_branches, schedule
+from whitelist.scoring.policy.engine import POLICY_INPUTS, Decisions, Screen, decide, screen
+from whitelist.scoring.policy.rules import check_inputs
+from whitelist.scoring.predict import Scored, check_types, score_rows
+from whitelist.scoring.reason_codes import reason_columns
+
+WHITELIST_FILE = "whitelist.parquet"
+CONTRIBUTIONS_FILE = "contributions.parquet"
+INPUTS_FILE = "inputs.parquet"
+DECISION_LOG_FILE = "decision_log.parquet"
+MANIFEST_FILE = "manifest.json"
+EXTRACTS_DIR = "extracts"
+DECISIONS = ("whitelist", "review", "decline", "excluded", "invalid")
+
+
+@dataclass(frozen=True)
+class ScoreRequest:
+    model_dir: Path
+    model_ref: str
+    """The model as the user named it (a folder or a models:/ URI), recorded in the manifest."""
+    features: Path
+    raw: Path
+    policy: PolicyConfig
+    policy_path: Path
+    reasons: ReasonCatalog
+    reasons_path: Path
+    out: Path
+    run_date: date | None = None
+    chunk_rows: int = 50_000
+
+
+@dataclass(frozen=True)
+class RunResult:
+    folder: Path
+    counts: dict[str, int]
+    whitelist_limit: float
+    average_rate: float | None
+    expected_bad_rate: float | None
+    drift: list[DriftItem]
+    files: list[Path] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def run_scoring(req: ScoreRequest, progress: Progress | None = None) -> RunResult:
+    progress = progress or NullProgress()
+    if req.out.exists():
+        raise InputDataError(f"{req.out}: already exists; a run folder is never overwritten, choose a new --out")
+    timer: dict[str, float] = {}
+    clock = time.perf_counter()
+    artefact = ModelArtefact.load(req.model_dir)
+    groups = req.reasons.group_map(artefact.features)
+    population = load_population(req.features, req.raw)
+    frame = population.frame
+    check_inputs(req.policy.rules, frame.columns.union(pd.Index(POLICY_INPUTS)), str(req.policy_path))
+    check_types(frame, artefact, str(req.features))
+    artefact.matrix(frame.iloc[:0], str(req.features))  # a missing model feature fails now, naming it
+    run_date = req.run_date or population.as_of
+    timer["load"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    scr = screen(frame, population.invalid, req.policy)
+    scored_rows = np.flatnonzero(scr.to_score)
+    scored = score_rows(
+        frame.iloc[scored_rows], artefact, groups, chunk_rows=req.chunk_rows, source=str(req.features), progress=progress
+    )
+    timer["predict_and_contributions"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    drift = measure_drift(artefact, scored.pd, frame.iloc[scored_rows], req.policy.drift)
+    failed = [d for d in drift if d.status == "fail"]
+    if failed and req.policy.drift.on_fail == "stop":
+        raise GateFailedError(
+            "drift: PSI at or above fail_psi "
+            f"{req.policy.drift.fail_psi} for {', '.join(f'{d.name} ({d.psi:.3f})' for d in failed)}; "
+            "the population differs from the model's training data: retrain, or set drift.on_fail: warn "
+            f"in {req.policy_path} to score anyway"
+        )
+    pd_all = np.full(len(frame), np.nan)
+    pd_all[scored_rows] = scored.pd
+    group_key = frame["legal_rep_id"].astype("string").fillna("").to_numpy(dtype=object)
+    dec = decide(frame, scr, pd_all, req.policy, run_date, group_key)
+    table = _whitelist_table(frame, population, scr.invalid, scored_rows, scored, dec, groups, req, run_date, artefact)
+    timer["policy"] = time.perf_counter() - clock
+
+    tmp = req.out.with_name(f".{req.out.name}.tmp-{os.getpid()}")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    try:
+        clock = time.perf_counter()
+        files = _write_outputs(tmp, frame, table, scr, dec, scored_rows, scored, groups, artefact)
+        timer["write"] = time.perf_counter() - clock
+        counts = {d: int((table["decision"] == d).sum()) for d in DECISIONS}
+        counts["scanned"] = len(table)
+        wl = table["decision"] == "whitelist"
+        avg_rate = float(np.round(table.loc[wl, "rate"].mean(), 6)) if wl.any() else None
+        manifest = _manifest(req, population, artefact, run_date, counts, dec, drift, avg_rate, table, files, tmp, timer)
+        write_json(tmp / "manifest.json", manifest)
+        os.rename(tmp, req.out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return RunResult(
+        folder=req.out,
+        counts=counts,
+        whitelist_limit=float(table.loc[wl, "limit"].sum()),
+        average_rate=avg_rate,
+        expected_bad_rate=dec.expected_bad_rate,
+        drift=drift,
+        files=[req.out / f.relative_to(tmp) for f in files] + [req.out / MANIFEST_FILE],
+        seconds=timer,
+    )
+
+
+def _dates(values: np.ndarray) -> pa.Array:
+    return pa.array(values.astype("datetime64[D]"), pa.date32())
+
+
+def _whitelist_table(
+    frame: pd.DataFrame,
+    population: Population,
+    invalid: np.ndarray,
+    scored_rows: np.ndarray,
+    scored: Scored,
+    dec: Decisions,
+    groups: GroupMap,
+    req: ScoreRequest,
+    run_date: date,
+    artefact: ModelArtefact,
+) -> pd.DataFrame:
+    n = len(frame)
+    policy = req.policy
+
+    def spread(values: np.ndarray, fill: Any, dtype: Any) -> np.ndarray:
+        out = np.full(n, fill, dtype=dtype)
+        out[scored_rows] = values
+        return out
+
+    pd_all = spread(scored.pd, np.nan, float)
+    region = frame["region"].astype("string").fillna(frame["visit_region"].astype("string"))
+    bank, branch = fill_branches(frame["bank_id"], frame["branch_id"], region, policy.assignment)
+    plan = schedule(
+        decision=dec.decision, visit_focus=dec.visit_focus, branch=np.char.add(bank.astype(str), "/" + branch.astype(str)) if n else bank,
+        priority=dec.priority, pd_=pd_all, uscc=frame["uscc"].to_numpy(dtype=object),
+        assignment=policy.assignment, run_date=run_date,
+    )
+    reasons = reason_columns(dec.decision, dec.rules_hit, scored_rows, scored.groups, groups, policy)
+    out = pd.DataFrame(
+        {
+            "uscc": frame["uscc"].astype(object).to_numpy(),
+            "decision": dec.decision,
+            "visit_focus": dec.visit_focus,
+            "pd": pd_all,
+            "points": pd.Series(spread(scored.points, 0, np.int64), dtype="Int64").mask(np.isnan(pd_all)),
+            "grade": spread(scored.grade, None, object),
+            "limit": dec.limit,
+            "rate": dec.rate,
+            "segments": dec.segments,
+            "priority": dec.priority,
+            "rules_hit": dec.rules_hit,
+        }
+    )
+    out = pd.concat([out, reasons], axis=1)
+    out["entity_type"] = frame["entity_type"].astype(object).to_numpy()
+    out["industry"] = frame["industry"].astype(object).to_numpy()
+    out["region"] = region.astype(object).to_numpy()
+    out["bank"] = bank
+    out["branch"] = branch
+    out["priority_rank"] = plan.priority_rank
+    out["contact_by"] = plan.contact_by
+    out["process_by"] = plan.process_by
+    out["valid_until"] = plan.valid_until
+    out["contact_overflow"] = plan.overflow
+    out["as_of"] = population.as_of
+    out["run_date"] = run_date
+    for col in dec.segment_flags.columns:
+        out[col] = dec.segment_flags[col].to_numpy()
+    return out
+
+
+def _to_arrow(table: pd.DataFrame) -> pa.Table:
+    columns = {}
+    for name in table.columns:
+        values = table[name]
+        if name in ("contact_by", "process_by", "valid_until"):
+            columns[name] = _dates(values.to_numpy())
+        elif name in ("as_of", "run_date"):
+            columns[name] = pa.array(values.to_list(), pa.date32())
+        elif str(values.dtype) == "Int64":
+            columns[name] = pa.array(values, pa.int64(), from_pandas=True)
+        elif values.dtype == object:
+            columns[name] = pa.array(values.to_list(), pa.string())
+        else:
+            columns[name] = pa.array(values, from_pandas=True)
+    return pa.table(columns)
+
+
+def _write_outputs(
+    tmp: Path,
+    frame: pd.DataFrame,
+    table: pd.DataFrame,
+    scr: Screen,
+    dec: Decisions,
+    scored_rows: np.ndarray,
+    scored: Scored,
+    groups: GroupMap,
+    artefact: ModelArtefact,
+) -> list[Path]:
+    tmp.mkdir(parents=True)
+    files = [write_parquet(tmp / WHITELIST_FILE, _to_arrow(table))]
+    contrib = {"uscc": pa.array(frame["uscc"].iloc[scored_rows].astype(object).to_list(), pa.string())}
+    contrib["raw_score"] = pa.array(np.round(scored.raw_score, 6))
+    contrib["base_value"] = pa.array(scored.base_value)
+    for j, code in enumerate(groups.codes):
+        contrib[code] = pa.array(scored.groups[:, j])
+    files.append(write_parquet(tmp / CONTRIBUTIONS_FILE, pa.table(contrib)))
+    rule_inputs = [f for r in scr.rules.rules for f in r.when.inputs() if f in frame.columns]
+    used = list(dict.fromkeys([*artefact.features, *rule_inputs]))
+    inputs = frame[["uscc", *used]].assign(policy_need=scr.need, policy_capacity=scr.capacity)
+    files.append(write_parquet(tmp / INPUTS_FILE, pa.Table.from_pandas(inputs, preserve_index=False)))
+    files.append(write_parquet(tmp / DECISION_LOG_FILE, build_decision_log(frame, scr, dec)))
+    extract_input = table.assign(
+        name=frame["name"].astype(object).to_numpy(),
+        legal_rep_name=frame["legal_rep_name"].astype(object).to_numpy(),
+        phone=frame["phone"].astype(object).to_numpy(),
+        contact_by=_as_dates(table["contact_by"]),
+        process_by=_as_dates(table["process_by"]),
+        valid_until=_as_dates(table["valid_until"]),
+    )
+    files += write_extracts(extract_input, tmp / EXTRACTS_DIR)
+    return files
+
+
+def _as_dates(values: pd.Series) -> list[date | None]:
+    return [None if pd.isna(v) else pd.Timestamp(v).date() for v in values]
+
+
+def _hash_or_none(path: Path) -> str | None:
+    return file_sha256(path) if path.is_file() else None
+
+
+def _manifest(
+    req: ScoreRequest,
+    population: Population,
+    artefact: ModelArtefact,
+    run_date: date,
+    counts: dict[str, int],
+    dec: Decisions,
+    drift: list[DriftItem],
+    avg_rate: float | None,
+    table: pd.DataFrame,
+    files: list[Path],
+    tmp: Path,
+    timer: dict[str, float],
+) -> dict[str, Any]:
+    wl = table["decision"] == "whitelist"
+    reconciles = counts["scanned"] == sum(counts[d] for d in DECISIONS)
+    return {
+        "engine_version": __version__,
+        "as_of": population.as_of.isoformat(),
+        "run_date": run_date.isoformat(),
+        "model": {
+            "ref": req.model_ref,
+            "model_sha256": file_sha256(req.model_dir / MODEL_FILE),
+            "artefact_sha256": file_sha256(req.model_dir / ARTEFACT_FILE),
+            "trees": artefact.meta.get("trees"),
+            "features": len(artefact.features),
+            "git_commit": artefact.meta.get("trace", {}).get("code", {}).get("git_commit"),
+        },
+        "policy": {"path": str(req.policy_path), "version": req.policy.version, "sha256": file_sha256(req.policy_path),
+                   "config": req.policy.model_dump(mode="json")},
+        "reasons": {"path": str(req.reasons_path), "sha256": file_sha256(req.reasons_path)},
+        "inputs": {name: {"path": str(p), "sha256": _hash_or_none(p)} for name, p in population.files.items()},
+        "counts": {**counts, "reconciles": reconciles,
+                   "visit_focus": int(table["visit_focus"].sum()),
+                   "contact_overflow": int(table["contact_overflow"].sum())},
+        "rules_hit": _rule_counts(table),
+        "whitelist": {
+            "total_limit": float(table.loc[wl, "limit"].sum()),
+            "average_rate": avg_rate,
+            "limit_weighted_rate": float(np.round(np.average(table.loc[wl, "rate"], weights=table.loc[wl, "limit"]), 6)) if wl.any() else None,
+            "mean_pd": float(np.round(table.loc[wl, "pd"].mean(), 9)) if wl.any() else None,
+            "expected_bad_rate": dec.expected_bad_rate,
+            "lpr": dec.lpr,
+        },
+        "drift": [{"name": d.name, "psi": d.psi, "status": d.status} for d in drift],
+        "files": {str(f.relative_to(tmp)): file_sha256(f) for f in sorted(files)},
+        "run": {
+            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "host": socket.gethostname(),
+            "seconds": {k: round(v, 3) for k, v in timer.items()},
+        },
+    }
+
+
+def _rule_counts(table: pd.DataFrame) -> dict[str, int]:
+    ids = table["rules_hit"].str.split(",").explode()
+    ids = ids[ids.notna() & (ids != "")]
+    return {str(k): int(v) for k, v in sorted(ids.value_counts().items())}
