@@ -58,6 +58,9 @@ class Concentration(StrictModel):
     industry_level: Literal["section", "class"] = "section"
     region_max_share: float | None = Field(0.35, gt=0, le=1)
     region_level: Literal["city", "county"] = "city"
+    min_whitelist: int = Field(
+        100, ge=1, description="caps apply once the whitelist holds this many enterprises: a handful has no shares to cap"
+    )
 
 
 class Product(StrictModel):

@@ -176,7 +176,7 @@ def decide(
         ("CC01", conc.industry_max_share, _industry_key(frame, conc.industry_level)),
         ("CC02", conc.region_max_share, _region_key(frame, conc.region_level)),
     ):
-        if share is None:
+        if share is None or whitelisted.sum() < conc.min_whitelist:
             continue
         over = _over_share(whitelisted, granted, key, serve_order, share * total)
         apply(check_id, over, "review")

@@ -1,0 +1,82 @@
+"""Reason groups: exact sums of SHAP contributions, ranked strongest first with ties broken by code."""
+
+from __future__ import annotations
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from whitelist.models.contributions import exact_contributions
+from whitelist.models.reasons import ReasonCatalog, ReasonGroup, load_reasons, top_reasons
+
+
+def _group(code: str, *features: str) -> ReasonGroup:
+    return ReasonGroup(code=code, features=features, risk_zh="风险", risk_en="risk", support_zh="支持", support_en="support")
+
+
+def test_features_go_to_the_first_matching_group_and_unmatched_ones_stand_alone() -> None:
+    catalog = ReasonCatalog(groups=(_group("SALES", "tax_sales_*"), _group("TAX", "tax_*")))
+    gm = catalog.group_map(("tax_sales_sum_12m", "tax_paid_sum_12m", "tax_sales_slope_6m", "own_score"))
+    assert gm.codes == ("SALES", "TAX", "own_score")
+    assert gm.members == (("tax_sales_sum_12m", "tax_sales_slope_6m"), ("tax_paid_sum_12m",), ("own_score",))
+    contrib = np.array([[0.1, 0.2, 0.3, -0.4, 9.0]])  # last column: the base value
+    assert gm.sum(contrib).tolist() == [[pytest.approx(0.4), pytest.approx(0.2), pytest.approx(-0.4)]]
+
+
+def test_every_default_feature_has_a_reason_group() -> None:
+    from whitelist.features.spec import load_features
+
+    gm = load_reasons().group_map(load_features().names)
+    assert all(code.isupper() for code in gm.codes), [c for c in gm.codes if not c.isupper()]
+
+
+def test_top_reasons_point_the_right_way_and_break_ties_by_code() -> None:
+    values = np.array([[0.3, -0.2, 0.3, 0.1, -0.5], [0.3, -0.2, 0.3, 0.1, -0.5], [-0.1, -0.1, 0.0, 0.0, 0.0]])
+    index, picked = top_reasons(values, np.array([1.0, -1.0, 1.0]), k=4)
+    assert index.tolist() == [[0, 2, 3, -1], [4, 1, -1, -1], [-1, -1, -1, -1]]
+    assert picked[0, :3].tolist() == [0.3, 0.3, 0.1] and np.isnan(picked[0, 3])
+
+
+@given(arrays(float, (6, 5), elements=st.sampled_from([-0.2, -0.1, 0.0, 0.1, 0.2])), st.sampled_from([1.0, -1.0]))
+def test_top_reasons_are_sorted_and_only_in_their_direction(values: np.ndarray, sign: float) -> None:
+    index, picked = top_reasons(values, np.full(len(values), sign), k=4)
+    for row in range(len(values)):
+        chosen = [i for i in index[row] if i >= 0]
+        strength = [values[row, i] * sign for i in chosen]
+        assert all(s > 0 for s in strength)
+        assert strength == sorted(strength, reverse=True)
+        assert len(chosen) == min(4, int((values[row] * sign > 0).sum()))
+        ties = [(values[row, i] * sign, i) for i in chosen]
+        assert ties == sorted(ties, key=lambda t: (-t[0], t[1]))
+
+
+@pytest.fixture(scope="module")
+def model() -> tuple[lgb.Booster, pd.DataFrame]:
+    rng = np.random.default_rng(3)
+    n = 3_000
+    x = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "c": rng.poisson(1.0, n).astype(float),
+                      "kind": pd.Categorical(rng.choice(["x", "y", "z"], n))})
+    x.loc[rng.random(n) < 0.3, "a"] = np.nan  # missing values are everywhere in government data
+    logit = -2 + x["a"].fillna(0) - 0.5 * x["b"] + 0.4 * x["c"] + (x["kind"] == "z") * 0.8
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    params = {"objective": "binary", "max_depth": 4, "num_leaves": 15, "verbose": -1, "seed": 1, "min_data_in_leaf": 20}
+    return lgb.train(params, lgb.Dataset(x, y), num_boost_round=60), x
+
+
+def test_contributions_add_up_to_the_raw_score_and_match_shap(model: tuple[lgb.Booster, pd.DataFrame]) -> None:
+    import shap
+
+    booster, x = model
+    contrib = exact_contributions(booster, x)
+    raw = booster.predict(x, raw_score=True)
+    assert np.allclose(contrib.sum(axis=1), raw, atol=1e-9)
+    sample = x.iloc[:200]
+    explainer = shap.TreeExplainer(booster)
+    expected = explainer.shap_values(sample)
+    expected = expected[1] if isinstance(expected, list) else expected
+    assert np.allclose(contrib[:200, :-1], expected, atol=1e-6)
+    assert np.allclose(contrib[:, -1], np.ravel(explainer.expected_value)[-1], atol=1e-6)
