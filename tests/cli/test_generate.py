@@ -53,7 +53,7 @@ def test_generate_config_typo_names_file_line_and_key(tmp_path: Path) -> None:
     assert "w_health" in result.output  # the keys it expected
 
 
-def test_demo_lays_out_raw_validated_and_features(tmp_path: Path) -> None:
+def test_demo_lays_out_every_stage_down_to_the_whitelist_run(tmp_path: Path) -> None:
     out = tmp_path / "demo"
     result = runner.invoke(app, ["demo", "--enterprises", "5000", "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -66,3 +66,7 @@ def test_demo_lays_out_raw_validated_and_features(tmp_path: Path) -> None:
     assert "quarantined" in flat and "monthends" in flat
     assert (out / "model" / "model_card.html").is_file() and "registerandpromote" in flat
     assert "challenger" in flat or "champion" in flat
+    run = out / "run"
+    assert (run / "whitelist.parquet").is_file() and (run / "manifest.json").is_file()
+    assert any((run / "extracts").rglob("*.xlsx"))
+    assert "whitelisted" in flat and "averagerate" in flat

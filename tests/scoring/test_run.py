@@ -206,3 +206,14 @@ def test_score_command_prints_the_summary_and_paths(scoring_case: ScoringCase, t
     assert again.exit_code == 1 and "already exists" in again.output
     bad = CliRunner().invoke(app, [*args[:-2], "--run-date", "02/01/2025", "--out", str(tmp_path / "x")])
     assert bad.exit_code == 1 and "--run-date: expected a date as YYYY-MM-DD, got '02/01/2025'" in bad.output
+
+
+def test_score_validates_a_raw_folder_first(scoring_case: ScoringCase, province: tuple[Path, Path], tmp_path: Path) -> None:
+    raw, _ = province
+    out = tmp_path / "run"
+    args = ["score", "--model", str(scoring_case.model), "--features", str(scoring_case.features),
+            "--raw", str(raw), "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "run.validated" / "quality.json").is_file()
+    assert "was not validated" in result.output

@@ -11,6 +11,7 @@ from whitelist.cli.ui import console, progress_bars, summary_table
 from whitelist.features.build import build_features, parse_as_of
 from whitelist.features.spec import load_features
 from whitelist.models.artefact import ModelArtefact
+from whitelist.scoring.run import RunResult
 from whitelist.sources.synthetic import SyntheticConfig, generate_province
 from whitelist.sources.validate import validate_folder
 from whitelist.training.config import TrainConfig, load_train_config
@@ -31,7 +32,7 @@ def demo(
     out: Path = typer.Option(Path("demo"), "--out", help="Folder to lay the demo out in."),
     seed: int = typer.Option(0, "--seed", help="Seed of the synthetic province."),
 ) -> None:
-    """Generate a province, validate it, build features, train and predict, and show where everything is."""
+    """Generate a province, validate it, build features, train, predict and score the whitelist; show where everything is."""
     raw, validated, features_dir = out / "raw", out / "validated", out / "features"
     spec = load_features()
     with progress_bars() as progress:
@@ -47,6 +48,8 @@ def demo(
         progress.advance(task)
     registry = _register_and_promote(out, model, config)
     predictions = _predict(model.artefact, score.path, out / "predictions.parquet")
+    with progress_bars() as progress:
+        run = _score(out, validated, score.path, progress)
     test = model.evaluation["test"]
     truth = generated.truth_summary
     read = sum(r.rows_read for r in checked.sources)
@@ -72,12 +75,20 @@ def demo(
             ),
             ("register and promote", registry, out / "promotions.jsonl"),
             ("predict", f"{predictions:,} enterprises: PD, points, grade", out / "predictions.parquet"),
+            (
+                "score",
+                f"{run.counts['scanned']:,} scanned: {run.counts['whitelist']:,} whitelisted "
+                f"(average rate {run.average_rate or 0:.2%}), {run.counts['review']:,} review, "
+                f"{run.counts['decline']:,} declined, {run.counts['excluded']:,} excluded, "
+                f"{run.counts['invalid']:,} invalid",
+                run.folder,
+            ),
         ],
         text=True,
     )
     console.print(
-        "Next stages (score, explain, report) arrive with their issues; "
-        f"their outputs will be laid out under {out}/."
+        f"Account managers' extracts: {run.folder / 'extracts'}/<bank>/<branch>.xlsx. "
+        "Next stages (explain, report) arrive with their issues."
     )
 
 
@@ -102,6 +113,25 @@ def _register_and_promote(out: Path, model: TrainResult, config: TrainConfig) ->
         failed = ", ".join(failed_gates(model.evaluation["gates"]))
         return f"version {registered['version']} is the challenger; not promoted, gates failed: {failed}"
     return f"version {registered['version']} is the champion (gates passed, approved by {DEMO_APPROVER!r})"
+
+
+def _score(out: Path, validated: Path, features: Path, progress: object) -> RunResult:
+    """The whitelist run with the embedded policy; a rerun of the demo replaces the previous run."""
+    import shutil
+
+    from whitelist.models.reasons import DEFAULT_REASONS, load_reasons
+    from whitelist.scoring.config import DEFAULT_POLICY, load_policy
+    from whitelist.scoring.run import ScoreRequest, run_scoring
+
+    folder = out / "run"
+    if folder.exists():
+        shutil.rmtree(folder)
+    request = ScoreRequest(
+        model_dir=out / "model", model_ref=str(out / "model"), features=features, raw=validated,
+        policy=load_policy(), policy_path=DEFAULT_POLICY, reasons=load_reasons(), reasons_path=DEFAULT_REASONS,
+        out=folder,
+    )
+    return run_scoring(request, progress)  # type: ignore[arg-type]
 
 
 def _predict(artefact: ModelArtefact, table: Path, out: Path) -> int:

@@ -15,7 +15,9 @@ def score(
         ..., "--model", help="Model folder, or a registered model such as models:/whitelist-pd@champion."
     ),
     features: Path = typer.Option(..., "--features", help="Scoring set from `whitelist features` (one as-of date)."),
-    raw: Path = typer.Option(..., "--raw", help="Validated folder with the visit list and the registry."),
+    raw: Path = typer.Option(
+        ..., "--raw", help="Folder with the visit list and the registry, validated (or validated first, beside --out)."
+    ),
     policy: Path | None = typer.Option(None, "--policy", help="Policy YAML (default: the embedded configs/policy.yaml)."),
     reasons: Path | None = typer.Option(None, "--reasons", help="Reason groups YAML (default: the embedded one)."),
     out: Path = typer.Option(..., "--out", help="Run folder to create; an existing one is never overwritten."),
@@ -24,7 +26,7 @@ def score(
     ),
 ) -> None:
     """Score the visit list: exclusions, the five standards, grades, limits, rates, assignment and reasons."""
-    from whitelist.core.errors import ConfigError
+    from whitelist.core.errors import ConfigError, InputDataError
     from whitelist.models.reasons import DEFAULT_REASONS, load_reasons
     from whitelist.scoring.config import DEFAULT_POLICY, load_policy
     from whitelist.scoring.run import ScoreRequest, run_scoring
@@ -36,11 +38,20 @@ def score(
             day = date.fromisoformat(run_date)
         except ValueError:
             raise ConfigError(f"--run-date: expected a date as YYYY-MM-DD, got {run_date!r}") from None
+    from whitelist.features.build import validated_folder
+
+    if out.exists():
+        raise InputDataError(f"{out}: already exists; a run folder is never overwritten, choose a new --out")
+    model_dir = resolve_model(model)
+    with progress_bars() as progress:
+        folder = validated_folder(raw, out, progress)
+    if folder != raw:
+        console.print(f"{raw} was not validated: validated it into {folder} (quarantine and quality.json there).")
     request = ScoreRequest(
-        model_dir=resolve_model(model),
+        model_dir=model_dir,
         model_ref=model,
         features=features,
-        raw=raw,
+        raw=folder,
         policy=load_policy(policy),
         policy_path=policy or DEFAULT_POLICY,
         reasons=load_reasons(reasons),

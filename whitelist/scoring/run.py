@@ -260,7 +260,8 @@ def _write_outputs(
         process_by=_as_dates(table["process_by"]),
         valid_until=_as_dates(table["valid_until"]),
     )
-    files += write_extracts(extract_input, tmp / EXTRACTS_DIR)
+    created = table["run_date"].iloc[0] if len(table) else None
+    files += write_extracts(extract_input, tmp / EXTRACTS_DIR, created=created)
     return files
 
 

@@ -1,0 +1,427 @@
+"""Benchmark: a whole scoring run against LightGBM's bare ``pred_contrib`` on the same rows and model.
+
+Goal (issue 5): 200,000 enterprises with the default-trained model, predict + reasons + policy +
+extracts in chunks within 6 GB peak on 2 cores, and within 1.3x the time of LightGBM's bare
+``pred_contrib`` on the same scored rows and model; extrapolated to the province (2,080,000).
+
+What it measures, in one run (each in its own process under /usr/bin/time -v, via timing.timed):
+
+1. ``whitelist score`` end to end: wall seconds, peak GB, and the phases its manifest records
+   (``run.seconds``: load, predict_and_contributions, policy, write).
+2. The bare reference: a child process that loads the same model folder, reads the scoring set,
+   keeps exactly the rows the run scored (the ``uscc`` of its ``contributions.parquet``, in that
+   order), builds the matrix with ``ModelArtefact.matrix`` and calls
+   ``booster.predict(matrix, pred_contrib=True)`` once. Process wall, peak GB, and the seconds of
+   the imports, the read, the matrix and the predict call itself. A second child does the same
+   with a plain ``predict`` (the raw score only, no contributions), for scale. The bare
+   contributions are checked against the run's ``raw_score`` (same rows, same model).
+3. Start-up: ``python -c 'import ...'`` of the modules ``whitelist score`` imports, so the ratio
+   can be given without Python start-up and imports.
+4. The (score, pred_contrib, predict) triple is repeated ``--repeats`` times (the machine is
+   shared; ratios compare figures of the same repeat). The 1-minute load is sampled meanwhile.
+5. With ``--also 50000`` the scoring set of a smaller province is scored with the same model, so
+   time and memory per scanned row give a slope; both are extrapolated linearly to
+   ``--province`` enterprises (scanned rows taken to grow in proportion to enterprises).
+
+``--profile`` runs the score once more under cProfile (slower by the profiler's overhead) and
+lists the top functions outside LightGBM's predict. Data, the scoring sets and the model are
+cached under OUT/score-<n>/ and reused; run folders are removed unless ``--keep``. Figures go to
+OUT/bench-score-<n>.json.
+
+    python benchmarks/bench_score.py --enterprises 200000 --also 50000 --profile
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+from timing import timed
+
+EXE = Path(sys.executable).with_name("whitelist")
+REPO = Path(__file__).resolve().parent.parent
+SCORE_AS_OF = "2024-12-31"
+TRAIN_AS_OF = "2022-07-31..2023-12-31"
+IMPORTS = (
+    "import typer, whitelist.cli.main, whitelist.scoring.run, whitelist.training.registry, "
+    "whitelist.models.reasons, whitelist.scoring.config"
+)
+"""What ``whitelist score`` imports before it reads anything (a typer CLI plus the scoring modules)."""
+
+
+# ---------------------------------------------------------------- children
+
+
+def child_bare(model: Path, features: Path, contributions: Path, what: str, result: Path) -> None:
+    """Bare LightGBM on exactly the rows the run scored: ``pred_contrib`` or plain ``predict``."""
+    t0 = time.perf_counter()
+    import numpy as np
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from whitelist.models.artefact import ModelArtefact
+
+    imports = time.perf_counter() - t0
+    t = time.perf_counter()
+    artefact = ModelArtefact.load(model)
+    load_model = time.perf_counter() - t
+    t = time.perf_counter()
+    uscc = pq.read_table(contributions, columns=["uscc", "raw_score"]).to_pandas()
+    table = pd.read_parquet(features)
+    table["uscc"] = table["uscc"].astype("string")
+    table = table.drop_duplicates("uscc").set_index("uscc")
+    rows = table.loc[uscc["uscc"].astype("string")]
+    read = time.perf_counter() - t
+    t = time.perf_counter()
+    matrix = artefact.matrix(rows)
+    build = time.perf_counter() - t
+    t = time.perf_counter()
+    if what == "pred_contrib":
+        out = artefact.booster.predict(matrix, pred_contrib=True)
+    else:
+        out = artefact.booster.predict(matrix, raw_score=True)
+    call = time.perf_counter() - t
+    raw = np.asarray(out).sum(axis=1) if what == "pred_contrib" else np.asarray(out)
+    info = artefact.booster.dump_model()["tree_info"]
+
+    def depth(node: dict) -> int:
+        if "split_index" not in node:  # a leaf
+            return 0
+        return 1 + max(depth(node["left_child"]), depth(node["right_child"]))
+
+    result.write_text(
+        json.dumps(
+            {
+                "what": what,
+                "rows": len(matrix),
+                "features": matrix.shape[1],
+                "imports_s": imports,
+                "load_model_s": load_model,
+                "read_s": read,
+                "matrix_s": build,
+                "call_s": call,
+                "max_abs_diff_raw_score_vs_run": float(np.max(np.abs(raw - uscc["raw_score"].to_numpy()))),
+                "trees": len(info),
+                "leaves": int(sum(t["num_leaves"] for t in info)),
+                "max_depth": max(depth(t["tree_structure"]) for t in info),
+                "max_leaves_per_tree": max(t["num_leaves"] for t in info),
+            }
+        )
+    )
+
+
+def child_profile(argv: list[str], prof: Path) -> None:
+    """``whitelist score ...`` under cProfile, as the console script runs it."""
+    import cProfile
+
+    from whitelist.cli.main import main
+
+    sys.argv = ["whitelist", *argv]
+    profiler = cProfile.Profile()
+    try:
+        profiler.runcall(main)
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            raise
+    finally:
+        profiler.dump_stats(str(prof))
+
+
+# ---------------------------------------------------------------- parent
+
+
+class LoadSampler:
+    """The 1-minute load average, sampled every 2 s while a measurement runs."""
+
+    def __init__(self) -> None:
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(2):
+            self.samples.append(os.getloadavg()[0])
+
+    def __enter__(self) -> LoadSampler:
+        self.before = os.getloadavg()[0]
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.after = os.getloadavg()[0]
+
+    def summary(self) -> dict[str, float]:
+        s = self.samples or [self.before]
+        return {"before": round(self.before, 2), "mean": round(sum(s) / len(s), 2), "max": round(max(s), 2),
+                "after": round(self.after, 2)}
+
+
+def env() -> dict[str, str]:
+    out = os.environ.copy()
+    out.setdefault("MLFLOW_TRACKING_URI", f"sqlite:///{(REPO / 'benchmarks' / 'out' / 'mlflow.db').resolve()}")
+    return out
+
+
+def run(cmd: list[str], cwd: Path) -> None:
+    proc = subprocess.run(cmd, cwd=cwd, env=env(), capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+
+
+def scoring_set(n: int, seed: int, out: Path) -> tuple[Path, Path]:
+    """Generated, validated province and its scoring set at the end date, cached in OUT/score-<n>."""
+    folder = out / f"score-{n}"
+    raw, validated, features = folder / "raw", folder / "validated", folder / "score.parquet"
+    folder.mkdir(parents=True, exist_ok=True)
+    if not (raw / "generation.json").is_file():
+        shutil.rmtree(raw, ignore_errors=True)
+        print(f"generating {n:,} enterprises ...", flush=True)
+        run([str(EXE), "generate", "--enterprises", str(n), "--seed", str(seed), "--out", str(raw)], folder)
+    if not (validated / "quality.json").is_file():
+        shutil.rmtree(validated, ignore_errors=True)
+        print("validating ...", flush=True)
+        run([str(EXE), "validate", "--raw", str(raw), "--out", str(validated)], folder)
+    if not features.is_file():
+        print("features (scoring set) ...", flush=True)
+        run([str(EXE), "features", "--raw", str(validated), "--as-of", SCORE_AS_OF, "--out", str(features)], folder)
+    return validated, features
+
+
+def default_model(n: int, trials: int | None, out: Path) -> tuple[Path, float | None]:
+    """The default model (configs/train.yaml) trained on the province's panel, cached."""
+    folder = out / f"score-{n}"
+    validated = folder / "validated"
+    panel = folder / "train.parquet"
+    model = folder / f"model-t{'cfg' if trials is None else trials}"
+    if not panel.is_file():
+        print("features (training panel) ...", flush=True)
+        run([str(EXE), "features", "--raw", str(validated), "--as-of", TRAIN_AS_OF, "--labels", "--out", str(panel)], folder)
+    if (model / "artefact.json").is_file():
+        return model, None
+    shutil.rmtree(model, ignore_errors=True)
+    study = model.with_suffix(".optuna.db")
+    study.unlink(missing_ok=True)
+    cmd = [str(EXE), "train", "--config", str(REPO / "configs" / "train.yaml"), "--features", str(panel),
+           "--out", str(model), "--study", str(study)]
+    if trials is not None:
+        cmd += ["--trials", str(trials)]
+    print(f"training the default model ({'config' if trials is None else trials} trials) ...", flush=True)
+    start = time.perf_counter()
+    run(cmd, out)  # from OUT: MLflow's store and anything else land there, not in the repo root
+    return model, time.perf_counter() - start
+
+
+def score_once(model: Path, validated: Path, features: Path, run_dir: Path) -> dict:
+    shutil.rmtree(run_dir, ignore_errors=True)
+    with LoadSampler() as load:
+        wall, peak = timed([str(EXE), "score", "--model", str(model), "--features", str(features),
+                            "--raw", str(validated), "--out", str(run_dir)])
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    extracts = [p for p in (run_dir / "extracts").rglob("*") if p.is_file()]
+    files = {p.name: p.stat().st_size for p in run_dir.iterdir() if p.is_file()}
+    phases = manifest["run"]["seconds"]
+    return {
+        "wall_s": wall,
+        "peak_gb": peak,
+        "phases_s": phases,
+        "phases_total_s": sum(phases.values()),
+        "counts": manifest["counts"],
+        "whitelist": manifest["whitelist"],
+        "drift": manifest["drift"],
+        "trees": manifest["model"]["trees"],
+        "extract_files": len(extracts),
+        "extract_mb": round(sum(p.stat().st_size for p in extracts) / 1e6, 1),
+        "file_bytes": files,
+        "load_1min": load.summary(),
+    }
+
+
+def bare_once(model: Path, features: Path, run_dir: Path, what: str, tmp: Path) -> dict:
+    result = tmp / f"bare-{what}.json"
+    result.unlink(missing_ok=True)
+    with LoadSampler() as load:
+        wall, peak = timed([sys.executable, __file__, "_bare", str(model), str(features),
+                            str(run_dir / "contributions.parquet"), what, str(result)])
+    data = json.loads(result.read_text())
+    data.update(process_wall_s=wall, process_peak_gb=peak, load_1min=load.summary())
+    return data
+
+
+def startup_once() -> dict:
+    with LoadSampler() as load:
+        imports, peak = timed([sys.executable, "-c", IMPORTS])
+        bare, _ = timed([sys.executable, "-c", "import numpy, pandas, pyarrow.parquet, whitelist.models.artefact"])
+        python, _ = timed([sys.executable, "-c", "pass"])
+    return {"score_imports_s": imports, "bare_imports_s": bare, "python_s": python, "load_1min": load.summary()}
+
+
+def profile(model: Path, validated: Path, features: Path, run_dir: Path, out: Path, n: int) -> dict:
+    import pstats
+
+    shutil.rmtree(run_dir, ignore_errors=True)
+    prof = out / f"bench-score-{n}.prof"
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, __file__, "_profile", str(prof), "score", "--model", str(model),
+                           "--features", str(features), "--raw", str(validated), "--out", str(run_dir)],
+                          env=env(), capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"profile failed:\n{proc.stderr[-3000:]}")
+    shutil.rmtree(run_dir, ignore_errors=True)
+    stats = pstats.Stats(str(prof))
+    rows = []
+    for (file, line, func), (_cc, calls, tottime, cumtime, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        rows.append({"function": func, "file": file.split("site-packages/")[-1].replace(str(REPO) + "/", ""),
+                     "line": line, "calls": calls, "tottime_s": round(tottime, 3), "cumtime_s": round(cumtime, 3)})
+    ours = [r for r in rows if r["file"].startswith("whitelist/")]
+    with open(out / f"bench-score-{n}.prof.txt", "w") as fh:
+        stats.stream = fh  # type: ignore[attr-defined]
+        stats.sort_stats("cumulative").print_stats(60)
+        stats.sort_stats("tottime").print_stats(40)
+    return {
+        "wall_s_under_profiler": wall,
+        "top_tottime": sorted(rows, key=lambda r: -r["tottime_s"])[:25],
+        "whitelist_cumtime": sorted(ours, key=lambda r: -r["cumtime_s"])[:40],
+        "prof": str(prof),
+    }
+
+
+def fit(xs: list[float], ys: list[float], x: float) -> float:
+    """Linear through the points (a straight proportion through 0 with one point)."""
+    if len(xs) == 1:
+        return ys[0] * x / xs[0]
+    (x0, x1), (y0, y1) = xs[:2], ys[:2]
+    return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+
+
+def versions() -> dict[str, str]:
+    import lightgbm
+    import numpy
+    import pandas
+    import pyarrow
+    import xlsxwriter
+
+    return {"python": platform.python_version(), "lightgbm": lightgbm.__version__, "pandas": pandas.__version__,
+            "pyarrow": pyarrow.__version__, "numpy": numpy.__version__, "xlsxwriter": xlsxwriter.__version__}
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "_bare":
+        child_bare(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]), sys.argv[5], Path(sys.argv[6]))
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "_profile":
+        child_profile(sys.argv[3:], Path(sys.argv[2]))
+        return
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--enterprises", type=int, default=200_000, help="Province the model and main run use.")
+    parser.add_argument("--also", type=int, nargs="*", default=[], help="Smaller provinces scored with the same model.")
+    parser.add_argument("--province", type=int, default=2_080_000, help="Enterprises to extrapolate to.")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--trials", type=int, help="Optuna trials (default: configs/train.yaml's).")
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--profile", action="store_true", help="Also profile one score run with cProfile.")
+    parser.add_argument("--keep", action="store_true", help="Keep the run folders.")
+    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "out")
+    args = parser.parse_args()
+    out = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    n = args.enterprises
+
+    validated, features = scoring_set(n, args.seed, out)
+    model, train_s = default_model(n, args.trials, out)
+    smaller = {m: scoring_set(m, args.seed, out) for m in args.also}  # prepared before anything is timed
+    res: dict = {"date": date.today().isoformat(), "cores": os.cpu_count(), "versions": versions(),
+                 "enterprises": n, "trials": args.trials, "model": str(model), "train_s": train_s,
+                 "load_start": [round(x, 2) for x in os.getloadavg()], "repeats": [], "also": []}
+    for i in range(args.repeats):
+        run_dir = out / f"score-{n}" / f"run-{i + 1}"
+        print(f"repeat {i + 1}: whitelist score ...", flush=True)
+        s = score_once(model, validated, features, run_dir)
+        c = bare_once(model, features, run_dir, "pred_contrib", out)
+        p = bare_once(model, features, run_dir, "predict", out)
+        up = startup_once()
+        rep = {
+            "score": s, "pred_contrib": c, "predict": p, "startup": up,
+            "ratio_wall_to_contrib_process": s["wall_s"] / c["process_wall_s"],
+            "ratio_wall_minus_imports_to_contrib_process_minus_imports":
+                (s["wall_s"] - up["score_imports_s"]) / (c["process_wall_s"] - up["bare_imports_s"]),
+            "ratio_phases_to_contrib_call": s["phases_total_s"] / c["call_s"],
+            "ratio_wall_to_contrib_call": s["wall_s"] / c["call_s"],
+            "scored_rows_per_s": c["rows"] / s["wall_s"],
+            "scanned_rows_per_s": s["counts"]["scanned"] / s["wall_s"],
+        }
+        res["repeats"].append(rep)
+        print(json.dumps({k: v for k, v in rep.items() if k.startswith("ratio")}, indent=1), flush=True)
+        if not args.keep and i + 1 < args.repeats:
+            shutil.rmtree(run_dir)
+    for m in args.also:
+        v, f = smaller[m]
+        run_dir = out / f"score-{m}" / "run-1"
+        print(f"{m:,}: whitelist score with the {n:,} model ...", flush=True)
+        s = score_once(model, v, f, run_dir)
+        c = bare_once(model, f, run_dir, "pred_contrib", out)
+        res["also"].append({"enterprises": m, "score": s, "pred_contrib": c,
+                            "ratio_wall_to_contrib_process": s["wall_s"] / c["process_wall_s"],
+                            "ratio_phases_to_contrib_call": s["phases_total_s"] / c["call_s"]})
+        if not args.keep:
+            shutil.rmtree(run_dir)
+
+    # Extrapolation: scanned rows grow with enterprises; time and peak memory linear in scanned rows.
+    best = min(res["repeats"], key=lambda r: r["score"]["wall_s"])
+    points = sorted([(a["score"]["counts"]["scanned"], a) for a in res["also"]]
+                    + [(best["score"]["counts"]["scanned"], best)], key=lambda t: t[0])
+    xs = [float(x) for x, _ in points]
+    target = best["score"]["counts"]["scanned"] * args.province / n
+    scored_target = best["pred_contrib"]["rows"] * args.province / n
+    wall_p = fit(xs, [a["score"]["wall_s"] for _, a in points], target)
+    peak_p = fit(xs, [a["score"]["peak_gb"] for _, a in points], target)
+    contrib_p = fit(xs, [a["pred_contrib"]["process_wall_s"] for _, a in points], target)
+    call_p = best["pred_contrib"]["call_s"] * args.province / n
+    res["extrapolation"] = {
+        "province": args.province, "scanned_rows": round(target), "scored_rows": round(scored_target),
+        "score_wall_s": wall_p, "score_peak_gb": peak_p, "contrib_process_s": contrib_p, "contrib_call_s": call_p,
+        "ratio_wall_to_contrib_process": wall_p / contrib_p, "points": len(points),
+        "peak_gb_per_million_scanned": ((points[-1][1]["score"]["peak_gb"] - points[0][1]["score"]["peak_gb"])
+                                         / (xs[-1] - xs[0]) * 1e6) if len(points) > 1 else None,
+    }
+    if args.profile:
+        print("profiling one run ...", flush=True)
+        res["profile"] = profile(model, validated, features, out / f"score-{n}" / "run-profile", out, n)
+    res["load_end"] = [round(x, 2) for x in os.getloadavg()]
+    if not args.keep:
+        shutil.rmtree(out / f"score-{n}" / f"run-{args.repeats}", ignore_errors=True)
+    (out / f"bench-score-{n}.json").write_text(json.dumps(res, indent=2, default=str))
+
+    c0 = res["repeats"][0]["pred_contrib"]
+    print(f"# {res['date']} {res['cores']} cores, {res['versions']}")
+    print(f"# model: {c0['trees']} trees, {c0['leaves']} leaves, max depth {c0['max_depth']}, {c0['features']} features")
+    print("| run | scanned | scored | score s | peak GB | load | predict+contrib s | policy s | write s | "
+          "bare contrib process s | contrib call s | predict call s | ratio (process) | ratio (phases/call) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for i, r in enumerate(res["repeats"] + res["also"]):
+        s, c = r["score"], r["pred_contrib"]
+        pred = r["predict"]["call_s"] if "predict" in r else float("nan")
+        ph = s["phases_s"]
+        label = f"{n:,} #{i + 1}" if i < len(res["repeats"]) else f"{r['enterprises']:,}"
+        print(f"| {label} | {s['counts']['scanned']:,} | {c['rows']:,} | {s['wall_s']:.1f} | {s['peak_gb']:.2f} | "
+              f"{s['load_1min']['mean']} | {ph['predict_and_contributions']:.1f} | {ph['policy']:.1f} | {ph['write']:.1f} | "
+              f"{c['process_wall_s']:.1f} | {c['call_s']:.1f} | {pred:.2f} | {r['ratio_wall_to_contrib_process']:.1f}x | "
+              f"{r['ratio_phases_to_contrib_call']:.1f}x |")
+    e = res["extrapolation"]
+    print(f"# {e['province']:,}: {e['scanned_rows']:,} scanned, score {e['score_wall_s']:.0f} s, peak {e['score_peak_gb']:.1f} GB, "
+          f"bare contrib {e['contrib_process_s']:.0f} s, ratio {e['ratio_wall_to_contrib_process']:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
