@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from tests.scoring.conftest import SCORING_DATE, ScoringCase
 from whitelist.cli.main import app
-from whitelist.core.errors import GateFailedError, InputDataError
+from whitelist.core.errors import ConfigError, GateFailedError, InputDataError
 from whitelist.models.artefact import ModelArtefact
 from whitelist.scoring.config import load_policy
 from whitelist.scoring.run import DECISIONS, RunResult, run_scoring
@@ -217,3 +217,16 @@ def test_score_validates_a_raw_folder_first(scoring_case: ScoringCase, province:
     assert result.exit_code == 0, result.output
     assert (tmp_path / "run.validated" / "quality.json").is_file()
     assert "was not validated" in result.output
+
+
+def test_a_rule_reading_an_unknown_input_fails_before_any_decision(scoring_case: ScoringCase, tmp_path: Path) -> None:
+    from whitelist.scoring.config import Rule
+    from whitelist.scoring.policy.expr import Expr
+
+    policy = load_policy()
+    typo = Rule(id="EX99", name="typo", stage="exclusion", outcome="exclude", text_zh="x", text_en="x",
+                when=Expr(feature="abnormal_operation_opn_count", op="gt", value=0.0))
+    bad = policy.model_copy(update={"rules": (*policy.rules, typo)})
+    with pytest.raises(ConfigError, match=r"rules read inputs the feature table does not have: 'EX99: abnormal_operation_opn_count'"):
+        run_scoring(scoring_case.request(tmp_path / "run", policy=bad))
+    assert not (tmp_path / "run").exists()

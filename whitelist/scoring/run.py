@@ -81,6 +81,7 @@ def run_scoring(req: ScoreRequest, progress: Progress | None = None) -> RunResul
         raise InputDataError(f"{req.out}: already exists; a run folder is never overwritten, choose a new --out")
     timer: dict[str, float] = {}
     clock = time.perf_counter()
+    loading = progress.task("Loading the model, features, registry and visit list", 1)
     artefact = ModelArtefact.load(req.model_dir)
     groups = req.reasons.group_map(artefact.features)
     population = load_population(req.features, req.raw)
@@ -89,6 +90,7 @@ def run_scoring(req: ScoreRequest, progress: Progress | None = None) -> RunResul
     check_types(frame, artefact, str(req.features))
     artefact.matrix(frame.iloc[:0], str(req.features))  # a missing model feature fails now, naming it
     run_date = req.run_date or population.as_of
+    progress.advance(loading)
     timer["load"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
@@ -100,6 +102,7 @@ def run_scoring(req: ScoreRequest, progress: Progress | None = None) -> RunResul
     timer["predict_and_contributions"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
+    policy_task = progress.task("Policy: drift, decisions, limits, rates, contact plan, reasons", 1)
     drift = measure_drift(artefact, scored.pd, frame.iloc[scored_rows], req.policy.drift)
     failed = [d for d in drift if d.status == "fail"]
     if failed and req.policy.drift.on_fail == "stop":
@@ -114,6 +117,7 @@ def run_scoring(req: ScoreRequest, progress: Progress | None = None) -> RunResul
     group_key = frame["legal_rep_id"].astype("string").fillna("").to_numpy(dtype=object)
     dec = decide(frame, scr, pd_all, req.policy, run_date, group_key)
     table = _whitelist_table(frame, population, scr.invalid, scored_rows, scored, dec, groups, req, run_date, artefact)
+    progress.advance(policy_task)
     timer["policy"] = time.perf_counter() - clock
 
     tmp = req.out.with_name(f".{req.out.name}.tmp-{os.getpid()}")
@@ -121,7 +125,7 @@ def run_scoring(req: ScoreRequest, progress: Progress | None = None) -> RunResul
         shutil.rmtree(tmp)
     try:
         clock = time.perf_counter()
-        files = _write_outputs(tmp, frame, table, scr, dec, scored_rows, scored, groups, artefact)
+        files = _write_outputs(tmp, frame, table, scr, dec, scored_rows, scored, groups, artefact, progress)
         timer["write"] = time.perf_counter() - clock
         counts = {d: int((table["decision"] == d).sum()) for d in DECISIONS}
         counts["scanned"] = len(table)
@@ -238,20 +242,26 @@ def _write_outputs(
     scored: Scored,
     groups: GroupMap,
     artefact: ModelArtefact,
+    progress: Progress,
 ) -> list[Path]:
     tmp.mkdir(parents=True)
+    task = progress.task("Writing the run folder", 5)
     files = [write_parquet(tmp / WHITELIST_FILE, _to_arrow(table))]
+    progress.advance(task)
     contrib = {"uscc": pa.array(frame["uscc"].iloc[scored_rows].astype(object).to_list(), pa.string())}
     contrib["raw_score"] = pa.array(np.round(scored.raw_score, 6))
     contrib["base_value"] = pa.array(scored.base_value)
     for j, code in enumerate(groups.codes):
         contrib[code] = pa.array(scored.groups[:, j])
     files.append(write_parquet(tmp / CONTRIBUTIONS_FILE, pa.table(contrib)))
+    progress.advance(task)
     rule_inputs = [f for r in scr.rules.rules for f in r.when.inputs() if f in frame.columns]
     used = list(dict.fromkeys([*artefact.features, *rule_inputs]))
     inputs = frame[["uscc", *used]].assign(policy_need=scr.need, policy_capacity=scr.capacity)
     files.append(write_parquet(tmp / INPUTS_FILE, pa.Table.from_pandas(inputs, preserve_index=False)))
+    progress.advance(task)
     files.append(write_parquet(tmp / DECISION_LOG_FILE, build_decision_log(frame, scr, dec)))
+    progress.advance(task)
     extract_input = table.assign(
         name=frame["name"].astype(object).to_numpy(),
         legal_rep_name=frame["legal_rep_name"].astype(object).to_numpy(),
@@ -262,6 +272,7 @@ def _write_outputs(
     )
     created = table["run_date"].iloc[0] if len(table) else None
     files += write_extracts(extract_input, tmp / EXTRACTS_DIR, created=created)
+    progress.advance(task)
     return files
 
 
