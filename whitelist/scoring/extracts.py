@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -29,6 +30,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 import xlsxwriter
 
@@ -192,27 +194,52 @@ _KINDS: Mapping[str, _KindFormat] = {
 }
 
 
-def _reason(row: Mapping[str, Any], i: int) -> str | None:
-    """``CODE: 中文 / English``, leaving out whichever text is absent; None when no reason."""
-    code = row[f"reason_{i}"]
-    if _missing(code) or code == "":
-        return None
-    texts = [t for t in (row[f"reason_{i}_text_zh"], row[f"reason_{i}_text_en"]) if not _missing(t) and t]
-    return f"{code}: {' / '.join(texts)}" if texts else str(code)
+def _reasons(frame: pd.DataFrame, i: int) -> list[str | None]:
+    """``CODE: 中文 / English`` per row, leaving out whichever text is absent; None when no reason."""
+    out: list[str | None] = []
+    for code, zh, en in zip(frame[f"reason_{i}"], frame[f"reason_{i}_text_zh"], frame[f"reason_{i}_text_en"], strict=True):
+        if _missing(code) or code == "":
+            out.append(None)
+            continue
+        texts = [t for t in (zh, en) if not _missing(t) and t]
+        out.append(f"{code}: {' / '.join(texts)}" if texts else str(code))
+    return out
 
 
-def _display(row: Mapping[str, Any]) -> dict[str, Any]:
-    """The row as managers see it: masked, labelled in both languages, reasons spelled out."""
-    shown = dict(row)
-    name, phone = row["legal_rep_name"], row["phone"]
-    shown["legal_rep_name"] = mask_person_name(None if _missing(name) else str(name))
-    shown["phone"] = mask_phone(None if _missing(phone) else str(phone))
-    shown["decision"] = f"{DECISION_ZH[row['decision']]} / {row['decision']}"
-    if not _missing(row["visit_focus"]):
-        shown["visit_focus"] = VISIT_FOCUS_LABELS[bool(row["visit_focus"])]
+def _display(frame: pd.DataFrame) -> dict[str, list[Any]]:
+    """Every extract column as managers see it: masked, labelled in both languages, reasons spelled out."""
+    shown: dict[str, list[Any]] = {c.source: frame[c.source].tolist() for c in EXTRACT_COLUMNS}
+    shown["legal_rep_name"] = [mask_person_name(None if _missing(v) else str(v)) for v in shown["legal_rep_name"]]
+    shown["phone"] = [mask_phone(None if _missing(v) else str(v)) for v in shown["phone"]]
+    shown["decision"] = [f"{DECISION_ZH[d]} / {d}" for d in shown["decision"]]
+    shown["visit_focus"] = [v if _missing(v) else VISIT_FOCUS_LABELS[bool(v)] for v in shown["visit_focus"]]
     for i in range(1, N_REASONS + 1):
-        shown[f"reason_{i}"] = _reason(row, i)
+        shown[f"reason_{i}"] = _reasons(frame, i)
     return shown
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """One column, formatted once for the whole selection: CSV text, workbook value, display width."""
+
+    csv: list[str]
+    cells: list[Any]
+    widths: np.ndarray
+
+
+def _prepare(frame: pd.DataFrame) -> dict[str, _Prepared]:
+    shown = _display(frame)
+    out = {}
+    for column in EXTRACT_COLUMNS:
+        kind = _KINDS[column.kind]
+        values = shown[column.source]
+        texts = [kind.csv(v) for v in values]
+        out[column.source] = _Prepared(
+            csv=texts,
+            cells=[kind.cell(v) for v in values],
+            widths=np.fromiter((_width(t) for t in texts), dtype=np.int64, count=len(texts)),
+        )
+    return out
 
 
 def _check_file_name(kind: str, value: Any) -> str:
@@ -241,22 +268,26 @@ def _sheet_name(branch: str) -> str:
     return name + "_" if name.lower() == "history" else name
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _width(text: str) -> int:
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+def _write_csv(path: Path, prepared: dict[str, _Prepared], rows: np.ndarray) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([c.header for c in EXTRACT_COLUMNS])
-    for row in rows:
-        writer.writerow([_KINDS[c.kind].csv(row[c.source]) for c in EXTRACT_COLUMNS])
+    columns = [prepared[c.source].csv for c in EXTRACT_COLUMNS]
+    writer.writerows([col[r] for col in columns] for r in rows)
     write_bytes(path, buffer.getvalue().encode("utf-8-sig"))
 
 
 def _write_xlsx(
     path: Path,
-    rows: list[dict[str, Any]],
+    prepared: dict[str, _Prepared],
+    rows: np.ndarray,
     bank: str,
     branch: str,
     counts: Mapping[str, int],
@@ -272,15 +303,15 @@ def _write_xlsx(
 
         sheet = workbook.add_worksheet(_sheet_name(branch))
         for col, column in enumerate(EXTRACT_COLUMNS):
-            kind = _KINDS[column.kind]
+            kind, values = _KINDS[column.kind], prepared[column.source]
             sheet.write_string(0, col, column.header, header)
-            widest = _width(column.header)
-            for r, row in enumerate(rows, start=1):
-                value = kind.cell(row[column.source])
-                if value is None:
-                    continue
-                getattr(sheet, kind.writer)(r, col, value, formats.get(column.kind))
-                widest = max(widest, _width(kind.csv(row[column.source])))
+            write, fmt = getattr(sheet, kind.writer), formats.get(column.kind)
+            cells = values.cells
+            for r, i in enumerate(rows.tolist(), start=1):
+                value = cells[i]
+                if value is not None:
+                    write(r, col, value, fmt)
+            widest = max(_width(column.header), int(values.widths[rows].max()) if len(rows) else 0)
             sheet.set_column(col, col, min(widest + 2, 60))
         sheet.freeze_panes(1, 0)
         sheet.autofilter(0, 0, len(rows), len(EXTRACT_COLUMNS) - 1)
@@ -334,13 +365,16 @@ def write_extracts(
             _check_file_name(kind, value)
     order = selected.assign(_contact=pd.to_datetime(selected["contact_by"].map(_as_date)))
     order = order.sort_values(["_contact", "priority_rank", "uscc"], na_position="last", kind="stable")
+    order = order.reset_index(drop=True)
+    prepared = _prepare(order)
+    decision = order["decision"].to_numpy()
 
     written: list[Path] = []
-    for (bank, branch), group in order.groupby(["bank", "branch"], sort=True):
-        rows = [_display(r) for r in group.drop(columns="_contact").to_dict("records")]
-        counts = {d: int((group["decision"] == d).sum()) for d in decisions}
+    for (bank, branch), positions in order.groupby(["bank", "branch"], sort=True).indices.items():
+        rows = np.sort(positions)  # the sorted order within the branch
+        counts = {d: int((decision[rows] == d).sum()) for d in decisions}
         xlsx, csv_path = Path(folder) / bank / f"{branch}.xlsx", Path(folder) / bank / f"{branch}.csv"
-        _write_xlsx(xlsx, rows, bank, branch, counts, stamp)
-        _write_csv(csv_path, rows)
+        _write_xlsx(xlsx, prepared, rows, bank, branch, counts, stamp)
+        _write_csv(csv_path, prepared, rows)
         written += [xlsx, csv_path]
     return sorted(written)
