@@ -55,19 +55,24 @@ def reason_columns(
         sub = decision[scored_rows]
         direction = np.where(sub == "whitelist", -1.0, 1.0)
         index, picked = top_reasons(group_values, direction, k)
-        code_arr = np.array(groups.codes, dtype=object)
-        risk = {c: (t["risk_zh"], t["risk_en"]) for c, t in groups.texts.items()}
-        support = {c: (t["support_zh"], t["support_en"]) for c, t in groups.texts.items()}
-        for pos, row in enumerate(scored_rows):
-            table = support if direction[pos] < 0 else risk
-            for j in range(k):
-                slot = filled[row]
-                if slot >= k or index[pos, j] < 0:
-                    break
-                code = code_arr[index[pos, j]]
-                codes[row, slot], values[row, slot] = code, picked[pos, j]
-                zh[row, slot], en[row, slot] = table[code]
-                filled[row] += 1
+        code_arr = np.array([*groups.codes, None], dtype=object)  # index -1 reads the None
+        text = {
+            key: np.array([*(groups.texts[c][key] for c in groups.codes), None], dtype=object)
+            for key in ("risk_zh", "risk_en", "support_zh", "support_en")
+        }
+        supporting = direction < 0
+        start = filled[scored_rows]
+        for slot in range(k):
+            j = slot - start  # the model's j-th reason goes after the rule ids
+            usable = j >= 0
+            jj = np.clip(j, 0, k - 1)
+            idx = np.where(usable, index[np.arange(len(scored_rows)), jj], -1)
+            put = usable & (idx >= 0)
+            rows = scored_rows[put]
+            codes[rows, slot] = code_arr[idx[put]]
+            values[rows, slot] = picked[np.arange(len(scored_rows)), jj][put]
+            zh[rows, slot] = np.where(supporting[put], text["support_zh"][idx[put]], text["risk_zh"][idx[put]])
+            en[rows, slot] = np.where(supporting[put], text["support_en"][idx[put]], text["risk_en"][idx[put]])
     out: dict[str, np.ndarray] = {}
     for j in range(k):
         out[f"reason_{j + 1}"] = codes[:, j]
