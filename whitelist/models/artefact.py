@@ -71,10 +71,14 @@ class ModelArtefact:
 
     def predict(self, table: pd.DataFrame, source: str = "table") -> pd.DataFrame:
         """PD (rounded to 1e-9, as DESIGN.md sets), points and grade of every row."""
-        pd_ = np.round(self.calibrator(self.raw_score(table, source)), 9)
+        return self.from_raw_score(self.raw_score(table, source), table.index)
+
+    def from_raw_score(self, raw: np.ndarray, index: pd.Index | None = None) -> pd.DataFrame:
+        """PD, points and grade of raw scores: the one path from the booster's output to a PD."""
+        pd_ = np.round(self.calibrator(raw), 9)
         return pd.DataFrame(
             {"pd": pd_, "points": self.scorecard.points(pd_).astype("int64"), "grade": self.scorecard.grade(pd_)},
-            index=table.index,
+            index=index,
         )
 
     def predict_with_id(self, table: pd.DataFrame, source: str = "table") -> pd.DataFrame:

@@ -71,8 +71,9 @@ def score_rows(
     for start in range(0, n, chunk_rows):
         chunk = table.iloc[start : start + chunk_rows]
         stop = start + len(chunk)
-        predicted = artefact.predict(chunk, source)
-        contrib = exact_contributions(artefact.booster, artefact.matrix(chunk, source))
+        matrix = artefact.matrix(chunk, source)
+        predicted = artefact.from_raw_score(artefact.booster.predict(matrix, raw_score=True))
+        contrib = exact_contributions(artefact.booster, matrix)
         out_pd[start:stop] = predicted["pd"].to_numpy()
         out_points[start:stop] = predicted["points"].to_numpy()
         out_grade[start:stop] = predicted["grade"].to_numpy()
