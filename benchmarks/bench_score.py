@@ -34,7 +34,9 @@ OUT/bench-score-<n>.json.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import math
 import os
 import platform
 import shutil
@@ -119,13 +121,39 @@ def child_bare(model: Path, features: Path, contributions: Path, what: str, resu
     )
 
 
-def child_profile(argv: list[str], prof: Path) -> None:
-    """``whitelist score ...`` under cProfile, as the console script runs it."""
-    import cProfile
+def patch_chunked_log() -> None:
+    """Work around a crash of ``whitelist score`` on more than ~122,880 scanned rows (see the docs).
 
+    pandas reads Parquet text columns as Arrow-backed arrays in batches of 122,880 rows; above
+    that, ``decision_log._inputs`` returns a ``ChunkedArray`` and ``pa.concat_arrays`` refuses it.
+    Only this benchmark's own child process is patched (the chunks are combined, nothing else
+    changes); the package is left as it is.
+    """
+    import pyarrow as pa
+
+    import whitelist.scoring.decision_log as dl
+
+    original = dl._inputs
+
+    def combined(columns, rows):  # type: ignore[no-untyped-def]
+        out = original(columns, rows)
+        return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
+
+    dl._inputs = combined
+
+
+def child_score(argv: list[str], patch: bool, prof: Path | None) -> None:
+    """``whitelist score ...`` as the console script runs it; patched and/or under cProfile."""
+    if patch:
+        patch_chunked_log()
     from whitelist.cli.main import main
 
     sys.argv = ["whitelist", *argv]
+    if prof is None:
+        main()
+        return
+    import cProfile
+
     profiler = cProfile.Profile()
     try:
         profiler.runcall(main)
@@ -222,11 +250,16 @@ def default_model(n: int, trials: int | None, out: Path) -> tuple[Path, float | 
     return model, time.perf_counter() - start
 
 
-def score_once(model: Path, validated: Path, features: Path, run_dir: Path) -> dict:
+def score_args(model: Path, validated: Path, features: Path, run_dir: Path) -> list[str]:
+    return ["score", "--model", str(model), "--features", str(features), "--raw", str(validated), "--out", str(run_dir)]
+
+
+def score_once(model: Path, validated: Path, features: Path, run_dir: Path, patch: bool) -> dict:
     shutil.rmtree(run_dir, ignore_errors=True)
+    argv = score_args(model, validated, features, run_dir)
+    cmd = [sys.executable, __file__, "_score", "patch", *argv] if patch else [str(EXE), *argv]
     with LoadSampler() as load:
-        wall, peak = timed([str(EXE), "score", "--model", str(model), "--features", str(features),
-                            "--raw", str(validated), "--out", str(run_dir)])
+        wall, peak = timed(cmd)
     manifest = json.loads((run_dir / "manifest.json").read_text())
     extracts = [p for p in (run_dir / "extracts").rglob("*") if p.is_file()]
     files = {p.name: p.stat().st_size for p in run_dir.iterdir() if p.is_file()}
@@ -244,7 +277,24 @@ def score_once(model: Path, validated: Path, features: Path, run_dir: Path) -> d
         "extract_mb": round(sum(p.stat().st_size for p in extracts) / 1e6, 1),
         "file_bytes": files,
         "load_1min": load.summary(),
+        "patched": patch,
     }
+
+
+def first_score(model: Path, validated: Path, features: Path, run_dir: Path) -> tuple[dict, str | None]:
+    """The real ``whitelist score``; if it hits the chunked decision-log crash, the patched child."""
+    try:
+        return score_once(model, validated, features, run_dir, patch=False), None
+    except SystemExit as exc:
+        message = str(exc)
+        if "Iterable should contain Array objects, got <class 'pyarrow.lib.ChunkedArray'>" not in message:
+            raise
+        shutil.rmtree(run_dir, ignore_errors=True)
+        print("whitelist score crashed in build_decision_log (ChunkedArray); measuring the patched child", flush=True)
+        lines = message.splitlines()
+        end = next(i for i, x in enumerate(lines) if x.startswith("TypeError"))
+        failure = "\n".join(x.strip() for x in lines[end - 3 : end + 1])
+        return score_once(model, validated, features, run_dir, patch=True), failure
 
 
 def bare_once(model: Path, features: Path, run_dir: Path, what: str, tmp: Path) -> dict:
@@ -266,14 +316,15 @@ def startup_once() -> dict:
     return {"score_imports_s": imports, "bare_imports_s": bare, "python_s": python, "load_1min": load.summary()}
 
 
-def profile(model: Path, validated: Path, features: Path, run_dir: Path, out: Path, n: int) -> dict:
+def profile(model: Path, validated: Path, features: Path, run_dir: Path, out: Path, n: int, patch: bool,
+            tag: str) -> dict:
     import pstats
 
     shutil.rmtree(run_dir, ignore_errors=True)
-    prof = out / f"bench-score-{n}.prof"
+    prof = out / f"bench-score-{n}{tag}.prof"
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, __file__, "_profile", str(prof), "score", "--model", str(model),
-                           "--features", str(features), "--raw", str(validated), "--out", str(run_dir)],
+    proc = subprocess.run([sys.executable, __file__, "_score", "patch" if patch else "-", str(prof),
+                           *score_args(model, validated, features, run_dir)],
                           env=env(), capture_output=True, text=True)
     wall = time.perf_counter() - start
     if proc.returncode != 0:
@@ -285,7 +336,7 @@ def profile(model: Path, validated: Path, features: Path, run_dir: Path, out: Pa
         rows.append({"function": func, "file": file.split("site-packages/")[-1].replace(str(REPO) + "/", ""),
                      "line": line, "calls": calls, "tottime_s": round(tottime, 3), "cumtime_s": round(cumtime, 3)})
     ours = [r for r in rows if r["file"].startswith("whitelist/")]
-    with open(out / f"bench-score-{n}.prof.txt", "w") as fh:
+    with open(out / f"bench-score-{n}{tag}.prof.txt", "w") as fh:
         stats.stream = fh  # type: ignore[attr-defined]
         stats.sort_stats("cumulative").print_stats(60)
         stats.sort_stats("tottime").print_stats(40)
@@ -305,6 +356,72 @@ def fit(xs: list[float], ys: list[float], x: float) -> float:
     return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
 
 
+def extrapolate(res: dict, province: int) -> dict:
+    """Scanned rows grow in proportion to enterprises; time and peak memory are fitted on scanned rows."""
+    best = min(res["repeats"], key=lambda r: r["score"]["wall_s"])
+    points = sorted([(a["score"]["counts"]["scanned"], a) for a in res["also"]]
+                    + [(best["score"]["counts"]["scanned"], best)], key=lambda t: t[0])
+    xs = [float(x) for x, _ in points]
+    target = best["score"]["counts"]["scanned"] * province / res["enterprises"]
+    scored_target = best["pred_contrib"]["rows"] * province / res["enterprises"]
+    wall_p = fit(xs, [a["score"]["wall_s"] for _, a in points], target)
+    peak_p = fit(xs, [a["score"]["peak_gb"] for _, a in points], target)
+    contrib_p = fit(xs, [a["pred_contrib"]["process_wall_s"] for _, a in points], target)
+    call_p = best["pred_contrib"]["call_s"] * province / res["enterprises"]
+    phases = {}
+    if len(points) > 1:  # per phase: the larger of a straight line and a power law through the two points
+        (r0, a0), (r1, a1) = points[0], points[-1]
+        for name in [*a1["score"]["phases_s"], "outside_phases"]:
+            def t(a: dict, name: str = name) -> float:
+                s = a["score"]
+                return s["wall_s"] - s["phases_total_s"] if name == "outside_phases" else s["phases_s"][name]
+            b = math.log(max(t(a1), 1e-3) / max(t(a0), 1e-3)) / math.log(r1 / r0)
+            linear = t(a0) + (t(a1) - t(a0)) * (target - r0) / (r1 - r0)
+            power = t(a1) * (target / r1) ** b
+            phases[name] = {"at_small": t(a0), "at_large": t(a1), "exponent": round(b, 2),
+                            "linear_s": linear, "power_s": power, "estimate_s": max(linear, power)}
+    return {
+        "province": province, "scanned_rows": round(target), "scored_rows": round(scored_target),
+        "score_wall_s": wall_p, "score_peak_gb": peak_p, "contrib_process_s": contrib_p, "contrib_call_s": call_p,
+        "ratio_wall_to_contrib_process": wall_p / contrib_p, "points": len(points), "phases": phases,
+        "score_wall_s_by_phase": sum(p["estimate_s"] for p in phases.values()) if phases else None,
+        "peak_gb_per_million_scanned": ((points[-1][1]["score"]["peak_gb"] - points[0][1]["score"]["peak_gb"])
+                                         / (xs[-1] - xs[0]) * 1e6) if len(points) > 1 else None,
+    }
+
+
+def report(res: dict) -> None:
+    """Markdown rows for docs/benchmarks.md."""
+    n = res["enterprises"]
+    c0 = res["repeats"][0]["pred_contrib"]
+    print(f"# {res['date']} {res['cores']} cores, {res['versions']}")
+    print(f"# model: {c0['trees']} trees, {c0['leaves']} leaves, max depth {c0['max_depth']}, {c0['features']} features")
+    print("| run | scanned | scored | score s | peak GB | load | predict+contrib s | policy s | write s | "
+          "bare contrib process s | contrib call s | predict call s | ratio (process) | ratio (phases/call) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for i, r in enumerate(res["repeats"] + res["also"]):
+        s, c = r["score"], r["pred_contrib"]
+        pred = r["predict"]["call_s"] if "predict" in r else float("nan")
+        ph = s["phases_s"]
+        label = f"{n:,} #{i + 1}" if i < len(res["repeats"]) else f"{r['enterprises']:,}"
+        print(f"| {label} | {s['counts']['scanned']:,} | {c['rows']:,} | {s['wall_s']:.1f} | {s['peak_gb']:.2f} | "
+              f"{s['load_1min']['mean']} | {ph['predict_and_contributions']:.1f} | {ph['policy']:.1f} | {ph['write']:.1f} | "
+              f"{c['process_wall_s']:.1f} | {c['call_s']:.1f} | {pred:.2f} | {r['ratio_wall_to_contrib_process']:.1f}x | "
+              f"{r['ratio_phases_to_contrib_call']:.1f}x |")
+    e = res["extrapolation"]
+    print(f"# {e['province']:,}: {e['scanned_rows']:,} scanned, score {e['score_wall_s']:.0f} s, peak {e['score_peak_gb']:.1f} GB, "
+          f"bare contrib {e['contrib_process_s']:.0f} s, ratio {e['ratio_wall_to_contrib_process']:.1f}x")
+    if e["phases"]:
+        print(f"# by phase (larger of line and power law): score {e['score_wall_s_by_phase']:.0f} s, ratio "
+              f"{e['score_wall_s_by_phase'] / e['contrib_process_s']:.1f}x; "
+              + ", ".join(f"{k} {v['estimate_s']:.0f} s (x^{v['exponent']})" for k, v in e["phases"].items()))
+
+
+def git(*argv: str) -> str:
+    proc = subprocess.run(["git", *argv], cwd=REPO, capture_output=True, text=True)
+    return proc.stdout.strip()
+
+
 def versions() -> dict[str, str]:
     import lightgbm
     import numpy
@@ -320,8 +437,9 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "_bare":
         child_bare(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]), sys.argv[5], Path(sys.argv[6]))
         return
-    if len(sys.argv) > 1 and sys.argv[1] == "_profile":
-        child_profile(sys.argv[3:], Path(sys.argv[2]))
+    if len(sys.argv) > 1 and sys.argv[1] == "_score":  # _score patch|- [PROF] score ...
+        prof = None if sys.argv[3] == "score" else Path(sys.argv[3])
+        child_score(sys.argv[3 if prof is None else 4 :], sys.argv[2] == "patch", prof)
         return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--enterprises", type=int, default=200_000, help="Province the model and main run use.")
@@ -333,7 +451,14 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="Also profile one score run with cProfile.")
     parser.add_argument("--keep", action="store_true", help="Keep the run folders.")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "out")
+    parser.add_argument("--tag", default="", help="Suffix of the results file: bench-score-<n>[-tag].json.")
+    parser.add_argument("--report", type=Path, help="Print the tables of a results file again (extrapolation redone).")
     args = parser.parse_args()
+    if args.report:
+        res = json.loads(args.report.read_text())
+        res["extrapolation"] = extrapolate(res, args.province)
+        report(res)
+        return
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     n = args.enterprises
@@ -343,11 +468,19 @@ def main() -> None:
     smaller = {m: scoring_set(m, args.seed, out) for m in args.also}  # prepared before anything is timed
     res: dict = {"date": date.today().isoformat(), "cores": os.cpu_count(), "versions": versions(),
                  "enterprises": n, "trials": args.trials, "model": str(model), "train_s": train_s,
+                 "commit": git("rev-parse", "--short", "HEAD"), "dirty": git("status", "--porcelain", "whitelist"),
+                 "diff_sha256_start": hashlib.sha256(git("diff", "HEAD", "--", "whitelist").encode()).hexdigest()[:12],
                  "load_start": [round(x, 2) for x in os.getloadavg()], "repeats": [], "also": []}
+    patch = False
     for i in range(args.repeats):
         run_dir = out / f"score-{n}" / f"run-{i + 1}"
         print(f"repeat {i + 1}: whitelist score ...", flush=True)
-        s = score_once(model, validated, features, run_dir)
+        if i == 0:
+            s, failure = first_score(model, validated, features, run_dir)
+            patch = failure is not None
+            res["unpatched_failure"] = failure
+        else:
+            s = score_once(model, validated, features, run_dir, patch)
         c = bare_once(model, features, run_dir, "pred_contrib", out)
         p = bare_once(model, features, run_dir, "predict", out)
         up = startup_once()
@@ -369,7 +502,7 @@ def main() -> None:
         v, f = smaller[m]
         run_dir = out / f"score-{m}" / "run-1"
         print(f"{m:,}: whitelist score with the {n:,} model ...", flush=True)
-        s = score_once(model, v, f, run_dir)
+        s = score_once(model, v, f, run_dir, patch)
         c = bare_once(model, f, run_dir, "pred_contrib", out)
         res["also"].append({"enterprises": m, "score": s, "pred_contrib": c,
                             "ratio_wall_to_contrib_process": s["wall_s"] / c["process_wall_s"],
@@ -377,51 +510,20 @@ def main() -> None:
         if not args.keep:
             shutil.rmtree(run_dir)
 
-    # Extrapolation: scanned rows grow with enterprises; time and peak memory linear in scanned rows.
-    best = min(res["repeats"], key=lambda r: r["score"]["wall_s"])
-    points = sorted([(a["score"]["counts"]["scanned"], a) for a in res["also"]]
-                    + [(best["score"]["counts"]["scanned"], best)], key=lambda t: t[0])
-    xs = [float(x) for x, _ in points]
-    target = best["score"]["counts"]["scanned"] * args.province / n
-    scored_target = best["pred_contrib"]["rows"] * args.province / n
-    wall_p = fit(xs, [a["score"]["wall_s"] for _, a in points], target)
-    peak_p = fit(xs, [a["score"]["peak_gb"] for _, a in points], target)
-    contrib_p = fit(xs, [a["pred_contrib"]["process_wall_s"] for _, a in points], target)
-    call_p = best["pred_contrib"]["call_s"] * args.province / n
-    res["extrapolation"] = {
-        "province": args.province, "scanned_rows": round(target), "scored_rows": round(scored_target),
-        "score_wall_s": wall_p, "score_peak_gb": peak_p, "contrib_process_s": contrib_p, "contrib_call_s": call_p,
-        "ratio_wall_to_contrib_process": wall_p / contrib_p, "points": len(points),
-        "peak_gb_per_million_scanned": ((points[-1][1]["score"]["peak_gb"] - points[0][1]["score"]["peak_gb"])
-                                         / (xs[-1] - xs[0]) * 1e6) if len(points) > 1 else None,
-    }
+    res["extrapolation"] = extrapolate(res, args.province)
     if args.profile:
         print("profiling one run ...", flush=True)
-        res["profile"] = profile(model, validated, features, out / f"score-{n}" / "run-profile", out, n)
+        res["profile"] = profile(model, validated, features, out / f"score-{n}" / "run-profile", out, n, patch,
+                                 f"-{args.tag}" if args.tag else "")
     res["load_end"] = [round(x, 2) for x in os.getloadavg()]
+    res["diff_sha256_end"] = hashlib.sha256(git("diff", "HEAD", "--", "whitelist").encode()).hexdigest()[:12]
+    if res["diff_sha256_end"] != res["diff_sha256_start"]:
+        print("warning: whitelist/ changed during the run; its figures mix two versions", flush=True)
     if not args.keep:
         shutil.rmtree(out / f"score-{n}" / f"run-{args.repeats}", ignore_errors=True)
-    (out / f"bench-score-{n}.json").write_text(json.dumps(res, indent=2, default=str))
+    (out / f"bench-score-{n}{'-' + args.tag if args.tag else ''}.json").write_text(json.dumps(res, indent=2, default=str))
 
-    c0 = res["repeats"][0]["pred_contrib"]
-    print(f"# {res['date']} {res['cores']} cores, {res['versions']}")
-    print(f"# model: {c0['trees']} trees, {c0['leaves']} leaves, max depth {c0['max_depth']}, {c0['features']} features")
-    print("| run | scanned | scored | score s | peak GB | load | predict+contrib s | policy s | write s | "
-          "bare contrib process s | contrib call s | predict call s | ratio (process) | ratio (phases/call) |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for i, r in enumerate(res["repeats"] + res["also"]):
-        s, c = r["score"], r["pred_contrib"]
-        pred = r["predict"]["call_s"] if "predict" in r else float("nan")
-        ph = s["phases_s"]
-        label = f"{n:,} #{i + 1}" if i < len(res["repeats"]) else f"{r['enterprises']:,}"
-        print(f"| {label} | {s['counts']['scanned']:,} | {c['rows']:,} | {s['wall_s']:.1f} | {s['peak_gb']:.2f} | "
-              f"{s['load_1min']['mean']} | {ph['predict_and_contributions']:.1f} | {ph['policy']:.1f} | {ph['write']:.1f} | "
-              f"{c['process_wall_s']:.1f} | {c['call_s']:.1f} | {pred:.2f} | {r['ratio_wall_to_contrib_process']:.1f}x | "
-              f"{r['ratio_phases_to_contrib_call']:.1f}x |")
-    e = res["extrapolation"]
-    print(f"# {e['province']:,}: {e['scanned_rows']:,} scanned, score {e['score_wall_s']:.0f} s, peak {e['score_peak_gb']:.1f} GB, "
-          f"bare contrib {e['contrib_process_s']:.0f} s, ratio {e['ratio_wall_to_contrib_process']:.1f}x")
-
+    report(res)
 
 if __name__ == "__main__":
     main()

@@ -89,3 +89,12 @@ def test_make_codes_valid_and_corrupt_check_invalid(serials: list[int], seed: in
     bad = corrupt_check(codes, np.random.default_rng(seed))
     assert not any(is_valid(c) for c in bad)
     assert [c[:17] for c in bad] == [c[:17] for c in codes]
+
+
+@given(st.lists(st.one_of(st.text(alphabet="0123456789ABCDEFGHJKLMNPQRTUWXYIOZa ", min_size=16, max_size=19),
+                          st.none(), st.integers()), max_size=40))
+def test_valid_mask_agrees_with_is_valid(values: list[object]) -> None:
+    from whitelist.core.uscc import valid_mask
+
+    codes = [*values, "91330102436Q7TCD50", "9133010243607TCD50"]
+    assert valid_mask(np.array(codes, dtype=object)).tolist() == [is_valid(c) for c in codes]

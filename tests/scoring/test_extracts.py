@@ -384,3 +384,11 @@ def test_no_selected_row_writes_nothing(tmp_path: Path) -> None:
     frame = _frame(_row(1, decision="decline"), _row(2, decision="excluded"))
     assert write_extracts(frame, tmp_path / "extracts") == []
     assert not (tmp_path / "extracts").exists()
+
+
+def test_forked_workers_write_the_same_bytes(tmp_path: Path) -> None:
+    frame = _frame(*(_row(n, branch=f"BR{n % 6}") for n in range(30)))
+    one = write_extracts(frame, tmp_path / "one")
+    two = write_extracts(frame, tmp_path / "two", workers=2)
+    assert [p.relative_to(tmp_path / "one") for p in one] == [p.relative_to(tmp_path / "two") for p in two]
+    assert all(a.read_bytes() == b.read_bytes() for a, b in zip(one, two, strict=True))

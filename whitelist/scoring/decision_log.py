@@ -49,6 +49,8 @@ class _Block:
 
 def _format(values: pd.Series | np.ndarray) -> pa.Array:
     arr = pa.array(values, from_pandas=True) if not isinstance(values, pa.Array) else values
+    if isinstance(arr, pa.ChunkedArray):  # pandas' Arrow-backed text columns come chunked
+        arr = arr.combine_chunks()
     if pa.types.is_dictionary(arr.type):
         arr = arr.cast(arr.type.value_type)
     if pa.types.is_floating(arr.type):
@@ -82,7 +84,7 @@ def build_decision_log(frame: pd.DataFrame, scr: Screen, dec: Decisions) -> pa.T
     for check in (c for c in CHECKS if c.stage == "input"):
         hit = scr.invalid == check.id
         # A code is checked until one check fails it; later checks are not run on it.
-        reached = ~np.isin(scr.invalid, [c.id for c in CHECKS if c.stage == "input" and c.id < check.id])
+        reached = ~pd.Series(scr.invalid).isin([c.id for c in CHECKS if c.stage == "input" and c.id < check.id]).to_numpy()
         rows = everyone[reached]
         add(_Step(check.id, check.stage, check.outcome), rows, hit[rows].astype(np.int8), _inputs(uscc_only, rows))
 
@@ -101,7 +103,7 @@ def build_decision_log(frame: pd.DataFrame, scr: Screen, dec: Decisions) -> pa.T
     all_rows = np.concatenate([b.rows for b in blocks])
     all_steps = np.concatenate([np.full(len(b.rows), b.step, dtype=np.int16) for b in blocks])
     outcomes = np.concatenate([b.outcome for b in blocks])
-    inputs = pa.concat_arrays([b.inputs.cast(pa.string()) for b in blocks])
+    inputs = pa.chunked_array([b.inputs.cast(pa.string()) for b in blocks], pa.string()).combine_chunks()
     order = np.lexsort((all_steps, all_rows))
     take = pa.array(order)
     step_ids = all_steps[order]

@@ -336,12 +336,13 @@ def write_extracts(
     *,
     decisions: tuple[str, ...] = ("whitelist", "review"),
     created: dt.date | None = None,
+    workers: int = 1,
 ) -> list[Path]:
     """Write ``folder/<bank>/<branch>.xlsx`` and ``.csv`` for every branch with a selected row.
 
     ``created`` (the run date) becomes the workbook's creation date, so reruns are
-    byte-identical. Returns the paths written, sorted; nothing is written when no row is
-    selected.
+    byte-identical. ``workers`` > 1 writes branches in that many forked processes (same
+    bytes). Returns the paths written, sorted; nothing is written when no row is selected.
     """
     unknown = [d for d in decisions if d not in DECISION_ZH]
     if unknown:
@@ -369,12 +370,55 @@ def write_extracts(
     prepared = _prepare(order)
     decision = order["decision"].to_numpy()
 
-    written: list[Path] = []
+    jobs: list[_Job] = []
     for (bank, branch), positions in order.groupby(["bank", "branch"], sort=True).indices.items():
         rows = np.sort(positions)  # the sorted order within the branch
         counts = {d: int((decision[rows] == d).sum()) for d in decisions}
-        xlsx, csv_path = Path(folder) / bank / f"{branch}.xlsx", Path(folder) / bank / f"{branch}.csv"
-        _write_xlsx(xlsx, prepared, rows, bank, branch, counts, stamp)
-        _write_csv(csv_path, prepared, rows)
-        written += [xlsx, csv_path]
+        jobs.append(_Job(folder=Path(folder), bank=bank, branch=branch, rows=rows, counts=counts, created=stamp))
+    written = _run_jobs(jobs, prepared, workers)
     return sorted(written)
+
+
+@dataclass(frozen=True)
+class _Job:
+    folder: Path
+    bank: str
+    branch: str
+    rows: np.ndarray
+    counts: dict[str, int]
+    created: dt.datetime
+
+    def run(self, prepared: dict[str, _Prepared]) -> list[Path]:
+        xlsx, csv_path = self.folder / self.bank / f"{self.branch}.xlsx", self.folder / self.bank / f"{self.branch}.csv"
+        _write_xlsx(xlsx, prepared, self.rows, self.bank, self.branch, self.counts, self.created)
+        _write_csv(csv_path, prepared, self.rows)
+        return [xlsx, csv_path]
+
+
+_SHARED: dict[str, Any] = {}
+"""What forked workers read instead of receiving it pickled: the prepared columns and the jobs."""
+
+
+def _run_share(index: list[int]) -> list[Path]:
+    return [p for i in index for p in _SHARED["jobs"][i].run(_SHARED["prepared"])]
+
+
+def _run_jobs(jobs: list[_Job], prepared: dict[str, _Prepared], workers: int) -> list[Path]:
+    """Write every branch's files; with ``workers`` > 1, branches are shared among forked processes.
+
+    Each file depends only on its own rows, so the bytes are the same however the work is split.
+    xlsxwriter is pure Python, so processes (not threads) are what uses a second core.
+    """
+    import multiprocessing
+
+    if workers <= 1 or len(jobs) < 2 * workers or "fork" not in multiprocessing.get_all_start_methods():
+        return [p for job in jobs for p in job.run(prepared)]
+    from concurrent.futures import ProcessPoolExecutor
+
+    shares = [list(range(i, len(jobs), workers * 4)) for i in range(workers * 4)]
+    _SHARED.update(jobs=jobs, prepared=prepared)
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return [p for paths in pool.map(_run_share, shares) for p in paths]
+    finally:
+        _SHARED.clear()

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from whitelist.core.errors import InputDataError, preview
-from whitelist.core.uscc import is_valid
+from whitelist.core.uscc import valid_mask
 from whitelist.sources.contract import CONTRACT
 
 REGISTRY_COLUMNS = (
@@ -93,8 +93,8 @@ def load_population(features: Path, folder: Path) -> Population:
     invalid = np.full(len(frame), "", dtype=object)
     invalid[~frame["_in_features"].to_numpy()] = "IN04"
     invalid[(frame["_reg"] == "left_only").to_numpy()] = "IN03"
-    invalid[np.isin(uscc, list(dup_codes))] = "IN02"
-    invalid[~np.fromiter((is_valid(c) for c in uscc), bool, len(uscc))] = "IN01"
+    invalid[frame["uscc"].isin(dup_codes).to_numpy()] = "IN02"
+    invalid[~valid_mask(uscc)] = "IN01"
     frame = frame.drop(columns=["_in_features", "_reg"])
     return Population(
         frame=frame, invalid=invalid, as_of=as_of,

@@ -55,7 +55,7 @@ def schedule(
     run_date: date,
 ) -> Schedule:
     n = len(decision)
-    planned = np.isin(decision, ["whitelist", "review"]) & visit_focus
+    planned = ((decision == "whitelist") | (decision == "review")) & visit_focus
     rank = np.zeros(n, dtype=np.int64)
     idx = np.flatnonzero(planned)
     if idx.size:

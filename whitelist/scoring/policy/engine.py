@@ -150,7 +150,7 @@ def decide(
     known = group != ""
     excluded_groups = set(group[scr.excluded & known])
     candidates = (severity <= SEVERITY["review"]) & scored
-    related = candidates & known & np.isin(group, list(excluded_groups))
+    related = candidates & known & pd.Series(group).isin(excluded_groups).to_numpy()
     apply("RP01", related, "review")
     members = pd.Series(group[known]).value_counts()
     group_size = pd.Series(group).map(members).fillna(1).to_numpy()
@@ -184,7 +184,7 @@ def decide(
         whitelisted = whitelisted & ~over
 
     decision = np.array(["whitelist", "review", "decline", "excluded", "invalid"], dtype=object)[severity]
-    offered = np.isin(decision, ["whitelist", "review"])
+    offered = severity <= SEVERITY["review"]
     limit_out = np.where(offered, granted, np.nan)
     rate = np.where(offered, price(np.nan_to_num(pd_round), policy.pricing, run_date), np.nan)
     from whitelist.scoring.policy.pricing import lpr_at
