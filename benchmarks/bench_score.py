@@ -18,17 +18,30 @@ What it measures, in one run (each in its own process under /usr/bin/time -v, vi
 3. Start-up: ``python -c 'import ...'`` of the modules ``whitelist score`` imports, so the ratio
    can be given without Python start-up and imports.
 4. The (score, pred_contrib, predict) triple is repeated ``--repeats`` times (the machine is
-   shared; ratios compare figures of the same repeat). The 1-minute load is sampled meanwhile.
-5. With ``--also 50000`` the scoring set of a smaller province is scored with the same model, so
-   time and memory per scanned row give a slope; both are extrapolated linearly to
-   ``--province`` enterprises (scanned rows taken to grow in proportion to enterprises).
+   shared; ratios compare figures of the same repeat). The 1-minute load and the summed PSS of
+   the whole process tree (the extracts are written by forked workers, which /usr/bin/time's
+   largest-process figure misses) are sampled every second meanwhile; ``--wait-idle`` starts each
+   score run once the load is below 0.8 (3 minutes at most).
+5. With ``--also 50000`` the scoring set of another province is scored with the same model, so
+   time and memory per scanned row give a slope; both are extrapolated to ``--province``
+   enterprises (scanned rows taken to grow in proportion to enterprises): the whole run linearly,
+   and phase by phase with the larger of a line and a power law through the two sizes (a phase
+   that grows faster than the rows shows up there). ``--also 2080000`` measures the province.
+
+The model is the default one: ``whitelist train --config configs/train.yaml`` on the province's
+labelled panel (``--trials`` to lower the config's 30), run from OUT with MLflow's store there.
+If ``whitelist score`` crashes with the chunked-Arrow error of the decision log (commits before
+17eb908, above ~122,880 scanned rows), the runs are measured in a child that combines the chunks
+first (``patch_chunked_log``) and the JSON says so (``unpatched_failure``, ``patched``).
 
 ``--profile`` runs the score once more under cProfile (slower by the profiler's overhead) and
 lists the top functions outside LightGBM's predict. Data, the scoring sets and the model are
 cached under OUT/score-<n>/ and reused; run folders are removed unless ``--keep``. Figures go to
 OUT/bench-score-<n>.json.
 
-    python benchmarks/bench_score.py --enterprises 200000 --also 50000 --profile
+    python benchmarks/bench_score.py --enterprises 200000 --also 50000 --profile --wait-idle
+    python benchmarks/bench_score.py --also 2080000 --repeats 1 --tag province   # the province itself
+    python benchmarks/bench_score.py --report benchmarks/out/bench-score-200000.json  # tables again
 """
 
 from __future__ import annotations
@@ -167,17 +180,47 @@ def child_score(argv: list[str], patch: bool, prof: Path | None) -> None:
 # ---------------------------------------------------------------- parent
 
 
+def tree_pss_gb() -> float:
+    """Proportional set size summed over every descendant of this process (forked workers included)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+    total, stack = 0, list(children.get(os.getpid(), []))
+    while stack:
+        pid = stack.pop()
+        stack.extend(children.get(pid, []))
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+                    break
+        except OSError:
+            continue
+    return total / 1024 / 1024
+
+
 class LoadSampler:
-    """The 1-minute load average, sampled every 2 s while a measurement runs."""
+    """While a measurement runs: the 1-minute load average and the PSS of the whole process tree, every second.
+
+    /usr/bin/time reports the largest single process; extracts are written by forked workers, so
+    the tree's summed PSS (shared pages counted once) is the memory the run really holds.
+    """
 
     def __init__(self) -> None:
         self.samples: list[float] = []
+        self.pss: list[float] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        while not self._stop.wait(2):
+        while not self._stop.wait(1):
             self.samples.append(os.getloadavg()[0])
+            self.pss.append(tree_pss_gb())
 
     def __enter__(self) -> LoadSampler:
         self.before = os.getloadavg()[0]
@@ -193,6 +236,20 @@ class LoadSampler:
         s = self.samples or [self.before]
         return {"before": round(self.before, 2), "mean": round(sum(s) / len(s), 2), "max": round(max(s), 2),
                 "after": round(self.after, 2)}
+
+    def tree_peak_gb(self) -> float | None:
+        return round(max(self.pss), 3) if self.pss else None
+
+
+IDLE = {"below": 0.8, "at_most_s": 180}
+"""With --wait-idle, each score run starts once the 1-minute load is below 0.8, or after 3 minutes anyway."""
+
+
+def wait_idle(enabled: bool) -> float:
+    start = time.perf_counter()
+    while enabled and os.getloadavg()[0] >= IDLE["below"] and time.perf_counter() - start < IDLE["at_most_s"]:
+        time.sleep(5)
+    return round(time.perf_counter() - start, 1)
 
 
 def env() -> dict[str, str]:
@@ -277,6 +334,7 @@ def score_once(model: Path, validated: Path, features: Path, run_dir: Path, patc
         "extract_mb": round(sum(p.stat().st_size for p in extracts) / 1e6, 1),
         "file_bytes": files,
         "load_1min": load.summary(),
+        "tree_pss_peak_gb": load.tree_peak_gb(),
         "patched": patch,
     }
 
@@ -304,7 +362,7 @@ def bare_once(model: Path, features: Path, run_dir: Path, what: str, tmp: Path) 
         wall, peak = timed([sys.executable, __file__, "_bare", str(model), str(features),
                             str(run_dir / "contributions.parquet"), what, str(result)])
     data = json.loads(result.read_text())
-    data.update(process_wall_s=wall, process_peak_gb=peak, load_1min=load.summary())
+    data.update(process_wall_s=wall, process_peak_gb=peak, load_1min=load.summary(), tree_pss_peak_gb=load.tree_peak_gb())
     return data
 
 
@@ -366,6 +424,8 @@ def extrapolate(res: dict, province: int) -> dict:
     scored_target = best["pred_contrib"]["rows"] * province / res["enterprises"]
     wall_p = fit(xs, [a["score"]["wall_s"] for _, a in points], target)
     peak_p = fit(xs, [a["score"]["peak_gb"] for _, a in points], target)
+    pss = [a["score"].get("tree_pss_peak_gb") for _, a in points]
+    pss_p = fit(xs, pss, target) if all(v is not None for v in pss) else None
     contrib_p = fit(xs, [a["pred_contrib"]["process_wall_s"] for _, a in points], target)
     call_p = best["pred_contrib"]["call_s"] * province / res["enterprises"]
     phases = {}
@@ -382,7 +442,7 @@ def extrapolate(res: dict, province: int) -> dict:
                             "linear_s": linear, "power_s": power, "estimate_s": max(linear, power)}
     return {
         "province": province, "scanned_rows": round(target), "scored_rows": round(scored_target),
-        "score_wall_s": wall_p, "score_peak_gb": peak_p, "contrib_process_s": contrib_p, "contrib_call_s": call_p,
+        "score_wall_s": wall_p, "score_peak_gb": peak_p, "score_tree_pss_gb": pss_p, "contrib_process_s": contrib_p, "contrib_call_s": call_p,
         "ratio_wall_to_contrib_process": wall_p / contrib_p, "points": len(points), "phases": phases,
         "score_wall_s_by_phase": sum(p["estimate_s"] for p in phases.values()) if phases else None,
         "peak_gb_per_million_scanned": ((points[-1][1]["score"]["peak_gb"] - points[0][1]["score"]["peak_gb"])
@@ -450,6 +510,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--profile", action="store_true", help="Also profile one score run with cProfile.")
     parser.add_argument("--keep", action="store_true", help="Keep the run folders.")
+    parser.add_argument("--wait-idle", action="store_true", help="Start each score run once the 1-minute load is below 0.8.")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "out")
     parser.add_argument("--tag", default="", help="Suffix of the results file: bench-score-<n>[-tag].json.")
     parser.add_argument("--report", type=Path, help="Print the tables of a results file again (extrapolation redone).")
@@ -474,6 +535,7 @@ def main() -> None:
     patch = False
     for i in range(args.repeats):
         run_dir = out / f"score-{n}" / f"run-{i + 1}"
+        waited = wait_idle(args.wait_idle)
         print(f"repeat {i + 1}: whitelist score ...", flush=True)
         if i == 0:
             s, failure = first_score(model, validated, features, run_dir)
@@ -485,7 +547,7 @@ def main() -> None:
         p = bare_once(model, features, run_dir, "predict", out)
         up = startup_once()
         rep = {
-            "score": s, "pred_contrib": c, "predict": p, "startup": up,
+            "score": s, "pred_contrib": c, "predict": p, "startup": up, "waited_for_idle_s": waited,
             "ratio_wall_to_contrib_process": s["wall_s"] / c["process_wall_s"],
             "ratio_wall_minus_imports_to_contrib_process_minus_imports":
                 (s["wall_s"] - up["score_imports_s"]) / (c["process_wall_s"] - up["bare_imports_s"]),
@@ -501,10 +563,11 @@ def main() -> None:
     for m in args.also:
         v, f = smaller[m]
         run_dir = out / f"score-{m}" / "run-1"
+        waited = wait_idle(args.wait_idle)
         print(f"{m:,}: whitelist score with the {n:,} model ...", flush=True)
         s = score_once(model, v, f, run_dir, patch)
         c = bare_once(model, f, run_dir, "pred_contrib", out)
-        res["also"].append({"enterprises": m, "score": s, "pred_contrib": c,
+        res["also"].append({"enterprises": m, "score": s, "pred_contrib": c, "waited_for_idle_s": waited,
                             "ratio_wall_to_contrib_process": s["wall_s"] / c["process_wall_s"],
                             "ratio_phases_to_contrib_call": s["phases_total_s"] / c["call_s"]})
         if not args.keep:
