@@ -123,7 +123,14 @@ def mask_phone(value: str | None) -> str | None:
 
 
 def _missing(value: Any) -> bool:
-    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+    """None, NaN, NA or NaT; called for every cell, so the common cases come first."""
+    if value is None:
+        return True
+    if isinstance(value, (str, int, dt.date)):
+        return False
+    if isinstance(value, float):
+        return value != value
+    return bool(pd.isna(value))
 
 
 def _as_date(value: Any) -> dt.date | None:
@@ -196,14 +203,12 @@ _KINDS: Mapping[str, _KindFormat] = {
 
 def _reasons(frame: pd.DataFrame, i: int) -> list[str | None]:
     """``CODE: 中文 / English`` per row, leaving out whichever text is absent; None when no reason."""
-    out: list[str | None] = []
-    for code, zh, en in zip(frame[f"reason_{i}"], frame[f"reason_{i}_text_zh"], frame[f"reason_{i}_text_en"], strict=True):
-        if _missing(code) or code == "":
-            out.append(None)
-            continue
-        texts = [t for t in (zh, en) if not _missing(t) and t]
-        out.append(f"{code}: {' / '.join(texts)}" if texts else str(code))
-    return out
+    code, zh, en = (frame[c].astype("string").replace("", pd.NA) for c in
+                    (f"reason_{i}", f"reason_{i}_text_zh", f"reason_{i}_text_en"))
+    both = zh + " / " + en
+    texts = both.fillna(zh).fillna(en)
+    shown = (code + ": " + texts).fillna(code)
+    return [None if v is None or v is pd.NA else str(v) for v in shown.astype(object)]
 
 
 def _display(frame: pd.DataFrame) -> dict[str, list[Any]]:
