@@ -34,6 +34,24 @@ If ``whitelist score`` crashes with the chunked-Arrow error of the decision log 
 17eb908, above ~122,880 scanned rows), the runs are measured in a child that combines the chunks
 first (``patch_chunked_log``) and the JSON says so (``unpatched_failure``, ``patched``).
 
+``--shape largest`` measures the same pair with a model of the largest shape the default search
+space allows instead (``whitelist/training/tune.py`` DEFAULT_SPACE and configs/train.yaml:
+max_depth 6, num_leaves 63, the config's 400 trees), since tuning may choose a much smaller one
+(the default model here has 156 trees of depth 3) and exact SHAP grows with trees x leaves x depth.
+It is trained by ``lightgbm.train`` in a child (``child_largest``) on the tuned model's own training
+part of the labelled panel (the package's split, same seed), with the tuned model's features,
+categories, monotone constraints and other parameters, min_data_in_leaf at the space's floor (20)
+and learning rate 0.03, exactly 400 rounds (no early stopping). The folder
+OUT/score-<n>/model-largest is the tuned artefact with that booster swapped in, so its PD
+calibration, and with it every decision, is the tuned model's applied to other raw scores: a
+timing model only, never one to score with. Its shape and out-of-time AUC (raw score, the tuned
+model's test part) are in model-largest/timing_model.json. Figures go to
+OUT/bench-score-<n>-largest.json unless ``--tag`` says otherwise.
+
+``--head`` measures the code of the last commit rather than the working tree (which another
+engineer may be editing): ``git archive HEAD whitelist`` is unpacked under OUT/code-<commit>/ and
+put first on PYTHONPATH for every child (the editable install's finder comes after it).
+
 ``--profile`` runs the score once more under cProfile (slower by the profiler's overhead) and
 lists the top functions outside LightGBM's predict. Data, the scoring sets and the model are
 cached under OUT/score-<n>/ and reused; run folders are removed unless ``--keep``. Figures go to
@@ -42,6 +60,8 @@ OUT/bench-score-<n>.json.
     python benchmarks/bench_score.py --enterprises 200000 --also 50000 --profile --wait-idle
     python benchmarks/bench_score.py --also 2080000 --repeats 1 --tag province   # the province itself
     python benchmarks/bench_score.py --report benchmarks/out/bench-score-200000.json  # tables again
+    python benchmarks/bench_score.py --head --wait-idle --tag head          # tuned model, committed code
+    python benchmarks/bench_score.py --head --wait-idle --shape largest     # largest-shape timing model
 """
 
 from __future__ import annotations
@@ -106,13 +126,7 @@ def child_bare(model: Path, features: Path, contributions: Path, what: str, resu
         out = artefact.booster.predict(matrix, raw_score=True)
     call = time.perf_counter() - t
     raw = np.asarray(out).sum(axis=1) if what == "pred_contrib" else np.asarray(out)
-    info = artefact.booster.dump_model()["tree_info"]
-
-    def depth(node: dict) -> int:
-        if "split_index" not in node:  # a leaf
-            return 0
-        return 1 + max(depth(node["left_child"]), depth(node["right_child"]))
-
+    shape = tree_shape(artefact.booster)
     result.write_text(
         json.dumps(
             {
@@ -125,13 +139,89 @@ def child_bare(model: Path, features: Path, contributions: Path, what: str, resu
                 "matrix_s": build,
                 "call_s": call,
                 "max_abs_diff_raw_score_vs_run": float(np.max(np.abs(raw - uscc["raw_score"].to_numpy()))),
-                "trees": len(info),
-                "leaves": int(sum(t["num_leaves"] for t in info)),
-                "max_depth": max(depth(t["tree_structure"]) for t in info),
-                "max_leaves_per_tree": max(t["num_leaves"] for t in info),
+                **shape,
             }
         )
     )
+
+
+LARGEST = {"learning_rate": 0.03, "min_data_in_leaf_from_space": "low", "max_depth_from_space": "high",
+           "num_leaves_from_space": "high"}
+"""The timing model's parameters that differ from the tuned model's; its rounds are the config's max_trees."""
+
+
+def tree_shape(booster: object) -> dict:
+    """Trees, leaves and depths of a booster's dump."""
+    info = booster.dump_model()["tree_info"]  # type: ignore[attr-defined]
+
+    def depth(node: dict) -> int:
+        if "split_index" not in node:  # a leaf
+            return 0
+        return 1 + max(depth(node["left_child"]), depth(node["right_child"]))
+
+    depths = [depth(t["tree_structure"]) for t in info]
+    return {"trees": len(info), "leaves": int(sum(t["num_leaves"] for t in info)), "max_depth": max(depths),
+            "max_leaves_per_tree": max(t["num_leaves"] for t in info),
+            "mean_leaves_per_tree": round(sum(t["num_leaves"] for t in info) / len(info), 1),
+            "trees_at_max_depth": sum(d == max(depths) for d in depths)}
+
+
+def child_largest(tuned: Path, panel: Path, folder: Path) -> None:
+    """The largest-shape timing model: the tuned artefact with a 400-tree, depth-6, 63-leaf booster swapped in."""
+    import dataclasses
+
+    import lightgbm as lgb
+    import numpy as np
+    import pandas as pd
+    from sklearn.metrics import roc_auc_score
+
+    from whitelist.models.artefact import ModelArtefact
+    from whitelist.training.split import split
+    from whitelist.training.tune import DEFAULT_SPACE
+
+    artefact = ModelArtefact.load(tuned)
+    meta = artefact.meta
+    target, id_col, time_col, seed = meta["target"], meta["id_col"], meta["time_col"], meta["seed"]
+    rounds = int(meta["config"]["max_trees"])
+    t = time.perf_counter()
+    frame = pd.read_parquet(panel, columns=[*artefact.features, target, id_col, time_col])
+    frame = frame.loc[frame[target].notna()].reset_index(drop=True)  # as train_table: labelled rows only
+    y = frame[target].astype("float64")
+    parts = split(frame, y, time_col=time_col, id_col=id_col, seed=seed)
+    x = artefact.matrix(frame, str(panel))
+    read = time.perf_counter() - t
+    rows = {"train": int(parts.train.size), "valid": int(parts.valid.size), "test": int(parts.test.size)}
+    params = {
+        **meta["params"],
+        "learning_rate": LARGEST["learning_rate"],
+        "max_depth": int(getattr(DEFAULT_SPACE["max_depth"], LARGEST["max_depth_from_space"])),
+        "num_leaves": int(getattr(DEFAULT_SPACE["num_leaves"], LARGEST["num_leaves_from_space"])),
+        "min_data_in_leaf": int(getattr(DEFAULT_SPACE["min_data_in_leaf"], LARGEST["min_data_in_leaf_from_space"])),
+        "seed": seed,
+    }
+    params.pop("metric", None)
+    constraints = [int(meta["monotone"].get(f, 0)) for f in artefact.features]
+    t = time.perf_counter()
+    booster = lgb.train({**params, "monotone_constraints": constraints},
+                        lgb.Dataset(x.iloc[parts.train], y.to_numpy()[parts.train]), num_boost_round=rounds)
+    train_s = time.perf_counter() - t
+    booster = lgb.Booster(model_str=booster.model_to_string())
+    test = x.iloc[parts.test]
+    auc = float(roc_auc_score(y.to_numpy()[parts.test], booster.predict(test, raw_score=True)))
+    tuned_auc = float(roc_auc_score(y.to_numpy()[parts.test], artefact.booster.predict(test, raw_score=True)))
+    note = ("timing only: the tuned model's artefact (features, PD calibration, scorecard, bins) with a larger "
+            "booster swapped in by benchmarks/bench_score.py; its decisions are not a model's")
+    replaced = dataclasses.replace(artefact, booster=booster,
+                                   meta={**meta, "trees": booster.num_trees(), "params": params, "timing_only": note})
+    replaced.save(folder)
+    info = {"note": note, "tuned_model": str(tuned), "panel": str(panel), "rounds": rounds, "params": params,
+            "monotone_constraints": sum(c != 0 for c in constraints), "split_rows": rows,
+            "split_rows_as_tuned": rows == meta["split"]["rows"], "read_and_matrix_s": round(read, 1),
+            "train_s": round(train_s, 1), "test_auc_raw": round(auc, 4), "tuned_test_auc_raw": round(tuned_auc, 4),
+            "shape": tree_shape(booster), "tuned_shape": tree_shape(artefact.booster),
+            "model_txt_mb": round((folder / "model.txt").stat().st_size / 1e6, 2),
+            "lightgbm": lgb.__version__, "numpy": np.__version__}
+    (folder / "timing_model.json").write_text(json.dumps(info, indent=2))
 
 
 def patch_chunked_log() -> None:
@@ -305,6 +395,35 @@ def default_model(n: int, trials: int | None, out: Path) -> tuple[Path, float | 
     start = time.perf_counter()
     run(cmd, out)  # from OUT: MLflow's store and anything else land there, not in the repo root
     return model, time.perf_counter() - start
+
+
+def largest_model(n: int, tuned: Path, out: Path) -> tuple[Path, dict]:
+    """The largest-shape timing model (``child_largest``), cached in OUT/score-<n>/model-largest."""
+    folder = out / f"score-{n}" / "model-largest"
+    info = folder / "timing_model.json"
+    if not info.is_file():
+        shutil.rmtree(folder, ignore_errors=True)
+        print("training the largest-shape timing model (400 rounds, depth 6, 63 leaves) ...", flush=True)
+        run([sys.executable, __file__, "_largest", str(tuned), str(out / f"score-{n}" / "train.parquet"), str(folder)], out)
+    return folder, json.loads(info.read_text())
+
+
+def head_code(out: Path) -> dict:
+    """``git archive HEAD whitelist`` unpacked under OUT/code-<commit>/ and put first on PYTHONPATH for the children."""
+    commit = git("rev-parse", "--short", "HEAD")
+    folder = out / f"code-{commit}"
+    if not (folder / "whitelist" / "__init__.py").is_file():
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        archive = subprocess.run(["git", "archive", "HEAD", "whitelist"], cwd=REPO, capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(folder), *filter(None, [os.environ.get("PYTHONPATH")])])
+    probe = "import whitelist.cli.main as m, whitelist.models.artefact as a; print(m.__file__); print(a.__file__)"
+    found = subprocess.run([sys.executable, "-c", probe], env=env(), capture_output=True, text=True, check=True)
+    files = found.stdout.split()
+    if not all(f.startswith(str(folder)) for f in files):
+        raise SystemExit(f"--head: the children would import {files}, not {folder}")
+    return {"commit": commit, "folder": str(folder), "imports": files}
 
 
 def score_args(model: Path, validated: Path, features: Path, run_dir: Path) -> list[str]:
@@ -497,6 +616,9 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "_bare":
         child_bare(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]), sys.argv[5], Path(sys.argv[6]))
         return
+    if len(sys.argv) > 1 and sys.argv[1] == "_largest":
+        child_largest(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]))
+        return
     if len(sys.argv) > 1 and sys.argv[1] == "_score":  # _score patch|- [PROF] score ...
         prof = None if sys.argv[3] == "score" else Path(sys.argv[3])
         child_score(sys.argv[3 if prof is None else 4 :], sys.argv[2] == "patch", prof)
@@ -513,6 +635,9 @@ def main() -> None:
     parser.add_argument("--wait-idle", action="store_true", help="Start each score run once the 1-minute load is below 0.8.")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "out")
     parser.add_argument("--tag", default="", help="Suffix of the results file: bench-score-<n>[-tag].json.")
+    parser.add_argument("--shape", choices=["tuned", "largest"], default="tuned",
+                        help="tuned: the default-trained model; largest: a timing model of the search space's largest shape.")
+    parser.add_argument("--head", action="store_true", help="Measure the last commit's code, not the working tree.")
     parser.add_argument("--report", type=Path, help="Print the tables of a results file again (extrapolation redone).")
     args = parser.parse_args()
     if args.report:
@@ -523,12 +648,18 @@ def main() -> None:
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     n = args.enterprises
+    tag = args.tag or ("largest" if args.shape == "largest" else "")
+    code = head_code(out) if args.head else None
 
     validated, features = scoring_set(n, args.seed, out)
     model, train_s = default_model(n, args.trials, out)
+    timing_model = None
+    if args.shape == "largest":
+        model, timing_model = largest_model(n, model, out)
     smaller = {m: scoring_set(m, args.seed, out) for m in args.also}  # prepared before anything is timed
     res: dict = {"date": date.today().isoformat(), "cores": os.cpu_count(), "versions": versions(),
                  "enterprises": n, "trials": args.trials, "model": str(model), "train_s": train_s,
+                 "shape": args.shape, "timing_model": timing_model, "code": code or "working tree",
                  "commit": git("rev-parse", "--short", "HEAD"), "dirty": git("status", "--porcelain", "whitelist"),
                  "diff_sha256_start": hashlib.sha256(git("diff", "HEAD", "--", "whitelist").encode()).hexdigest()[:12],
                  "load_start": [round(x, 2) for x in os.getloadavg()], "repeats": [], "also": []}
@@ -577,14 +708,14 @@ def main() -> None:
     if args.profile:
         print("profiling one run ...", flush=True)
         res["profile"] = profile(model, validated, features, out / f"score-{n}" / "run-profile", out, n, patch,
-                                 f"-{args.tag}" if args.tag else "")
+                                 f"-{tag}" if tag else "")
     res["load_end"] = [round(x, 2) for x in os.getloadavg()]
     res["diff_sha256_end"] = hashlib.sha256(git("diff", "HEAD", "--", "whitelist").encode()).hexdigest()[:12]
-    if res["diff_sha256_end"] != res["diff_sha256_start"]:
+    if res["diff_sha256_end"] != res["diff_sha256_start"] and code is None:
         print("warning: whitelist/ changed during the run; its figures mix two versions", flush=True)
     if not args.keep:
         shutil.rmtree(out / f"score-{n}" / f"run-{args.repeats}", ignore_errors=True)
-    (out / f"bench-score-{n}{'-' + args.tag if args.tag else ''}.json").write_text(json.dumps(res, indent=2, default=str))
+    (out / f"bench-score-{n}{'-' + tag if tag else ''}.json").write_text(json.dumps(res, indent=2, default=str))
 
     report(res)
 

@@ -10,12 +10,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from whitelist.core.errors import ConfigError
 from whitelist.models.contributions import exact_contributions
 from whitelist.models.reasons import ReasonCatalog, ReasonGroup, load_reasons, top_reasons
 
 
 def _group(code: str, *features: str) -> ReasonGroup:
-    return ReasonGroup(code=code, features=features, risk_zh="风险", risk_en="risk", support_zh="支持", support_en="support")
+    return ReasonGroup(
+        code=code, features=features, lead=features[0].rstrip("*") + "x", title_zh="标题", title_en="title",
+        source_zh="税务局", source_en="tax bureau", risk_zh="风险{value}", risk_en="risk {value} ({source}, {period})",
+        support_zh="支持", support_en="support",
+    )
 
 
 def test_features_go_to_the_first_matching_group_and_unmatched_ones_stand_alone() -> None:
@@ -30,8 +35,36 @@ def test_features_go_to_the_first_matching_group_and_unmatched_ones_stand_alone(
 def test_every_default_feature_has_a_reason_group() -> None:
     from whitelist.features.spec import load_features
 
-    gm = load_reasons().group_map(load_features().names)
-    assert all(code.isupper() for code in gm.codes), [c for c in gm.codes if not c.isupper()]
+    gm = load_reasons().group_map(load_features().names, strict=True)
+    assert all(gm.groups[c] is not None for c in gm.codes)
+    names = set(load_features().names)
+    assert {gm.lead(c) for c in gm.codes} <= names  # every text quotes a feature that exists
+
+
+def test_a_government_model_feature_without_a_group_is_an_error() -> None:
+    with pytest.raises(ConfigError, match=r"1 model feature\(s\) belong to no reason group: 'bank_score'"):
+        load_reasons().group_map(("tax_sales_sum_12m", "bank_score"), strict=True)
+    own = load_reasons().group_map(("tax_sales_sum_12m", "bank_score"))
+    assert own.codes == ("SALES_LEVEL", "bank_score")
+    assert own.render("bank_score", risk=True, lang="en", value=0.5, period="as of 2024-12-31") == (
+        "bank_score = 0.5, raises the risk (as of 2024-12-31)")
+
+
+@pytest.mark.parametrize(
+    ("code", "risk", "lang", "value", "expected"),
+    [
+        ("SALES_TREND", True, "zh", -0.312, "近12个月申报销售额同比-31%(税务局,P)"),
+        ("SALES_TREND", True, "en", -0.312, "declared sales -31% year on year over 12 months (tax bureau, P)"),
+        ("SALES_LEVEL", False, "en", 1234567.8, "declared sales of CNY 1,234,568 over 12 months (tax bureau, P)"),
+        ("TAX_ARREARS", True, "zh", float("nan"), "近12个月最高欠税无记录(税务局,P)"),
+        ("AGE", False, "en", 1.0, "in business for 1 month (market supervision, P)"),
+    ],
+)
+def test_reason_texts_quote_value_source_and_period(code: str, risk: bool, lang: str, value: float, expected: str) -> None:
+    gm = load_reasons().group_map(("tax_sales_sum_12m", "tax_sales_growth_yoy_12m", "tax_arrears_max_12m",
+                                   "reg_established_age_months"), strict=True)
+    assert gm.render(code, risk=risk, lang=lang, value=value, period="P") == expected
+    assert gm.repair("TAX_ARREARS", "en") and gm.repair("SALES_LEVEL", "en") is None
 
 
 def test_top_reasons_point_the_right_way_and_break_ties_by_code() -> None:

@@ -59,8 +59,13 @@ def test_policy_mistakes_fail_with_file_line_and_fix(tmp_path: Path, change: tup
 
 
 def test_reason_mistakes_fail_with_their_line(tmp_path: Path) -> None:
-    text = DEFAULT_REASONS.read_text(encoding="utf-8").replace("code: AGE,", "code: age,", 1)
-    path = tmp_path / "reasons.yaml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"reasons.yaml:10: groups.1.code: String should match pattern"):
-        load_reasons(path)
+    text = DEFAULT_REASONS.read_text(encoding="utf-8")
+    for old, new, message in (
+        ("code: AGE", "code: age", r"reasons.yaml:\d+: groups.1.code: String should match pattern"),
+        ("({source},{period})", "({source},{periode})", r"ABNORMAL.risk_zh: unknown placeholder\(s\) \['periode'\]"),
+        ("    unit: months\n", "    unit: years\n", r"groups.1.unit: Input should be"),
+    ):
+        path = tmp_path / "reasons.yaml"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        with pytest.raises(ConfigError, match=message):
+            load_reasons(path)

@@ -8,13 +8,18 @@ the reasons an enterprise reads add up, with the base value, to the model's raw 
 from __future__ import annotations
 
 import fnmatch
+import math
+import string
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
-from pydantic import Field
+import pandas as pd
+from pydantic import Field, model_validator
 
 from whitelist.core.config import StrictModel, load_config
+from whitelist.core.errors import ConfigError, preview
 
 DEFAULT_REASONS = Path(__file__).with_name("reasons.yaml")
 """The packaged default, identical to ``configs/reasons.yaml`` (a test keeps them in sync)."""
@@ -23,17 +28,73 @@ CONTRIBUTION_DECIMALS = 6
 TOP_REASONS = 4
 
 
+Unit = Literal["change", "share", "money", "capital", "count", "count_months", "months", "days", "ratio", "text"]
+PLACEHOLDERS = frozenset({"value", "period", "source"})
+TEMPLATES = ("risk_zh", "risk_en", "support_zh", "support_en", "repair_zh", "repair_en")
+
+
 class ReasonGroup(StrictModel):
     code: str = Field(pattern=r"^[A-Z][A-Z0-9_]*$")
     features: tuple[str, ...] = Field(min_length=1, description="feature names or shell-style patterns")
+    lead: str = Field(min_length=1, description="the feature whose value the texts quote")
+    unit: Unit = "count"
+    title_zh: str = Field(min_length=1)
+    title_en: str = Field(min_length=1)
+    source_zh: str = Field(min_length=1)
+    source_en: str = Field(min_length=1)
     risk_zh: str = Field(min_length=1)
     risk_en: str = Field(min_length=1)
     support_zh: str = Field(min_length=1)
     support_en: str = Field(min_length=1)
+    repair_zh: str | None = None
+    repair_en: str | None = None
+
+    @model_validator(mode="after")
+    def _templates(self) -> ReasonGroup:
+        for key in TEMPLATES:
+            text = getattr(self, key)
+            if text is None:
+                continue
+            try:
+                names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+            except ValueError as exc:
+                raise ValueError(f"{self.code}.{key}: not a valid template ({exc}); write braces as {{{{ }}}}") from None
+            unknown = sorted(names - PLACEHOLDERS)
+            if unknown:
+                raise ValueError(f"{self.code}.{key}: unknown placeholder(s) {unknown}; use {sorted(PLACEHOLDERS)}")
+        if (self.repair_zh is None) != (self.repair_en is None):
+            raise ValueError(f"{self.code}: give repair_zh and repair_en together")
+        return self
 
 
 class ReasonFile(StrictModel):
     groups: tuple[ReasonGroup, ...]
+
+
+def format_value(value: object, unit: str, lang: str) -> str:
+    """A lead feature's value as a reader expects it, in either language; empty reads 'no record'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return "无记录" if lang == "zh" else "no record"
+    if unit == "text":
+        return str(value)
+    v = float(value)  # type: ignore[arg-type]
+    whole = f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}"
+    zh = lang == "zh"
+    if unit == "change":
+        return f"{v:+.0%}"
+    if unit == "share":
+        return f"{v:.0%}"
+    if unit == "money":
+        return f"{v:,.0f}元" if zh else f"CNY {v:,.0f}"
+    if unit == "capital":  # registered capital is kept in 10k CNY, as registries publish it
+        return f"{whole}万元" if zh else f"CNY {v * 10_000:,.0f}"
+    if unit in ("months", "count_months"):
+        return f"{whole}个月" if zh else f"{whole} month{'s' if v != 1 else ''}"
+    if unit == "days":
+        return f"{whole}天" if zh else f"{whole} day{'s' if v != 1 else ''}"
+    if unit == "ratio":
+        return f"{v:.2f}"
+    return whole
 
 
 @dataclass(frozen=True)
@@ -42,8 +103,8 @@ class GroupMap:
 
     codes: tuple[str, ...]
     members: tuple[tuple[str, ...], ...]
-    texts: dict[str, dict[str, str]]
-    """code -> {risk_zh, risk_en, support_zh, support_en}."""
+    groups: dict[str, ReasonGroup | None]
+    """code -> its declaration; None for a feature that stands alone as its own reason."""
     indicator: np.ndarray
     """(features, groups) 0/1 matrix: contributions @ indicator = group contributions."""
 
@@ -52,25 +113,55 @@ class GroupMap:
         n_features = self.indicator.shape[0]
         return np.round(contributions[:, :n_features] @ self.indicator, CONTRIBUTION_DECIMALS)
 
+    def lead(self, code: str) -> str:
+        group = self.groups[code]
+        return group.lead if group is not None else code
+
+    def title(self, code: str, lang: str) -> str:
+        group = self.groups[code]
+        return code if group is None else (group.title_zh if lang == "zh" else group.title_en)
+
+    def render(self, code: str, *, risk: bool, lang: str, value: object, period: str) -> str:
+        """The reason's sentence: its template filled with the value, the period and the source."""
+        group = self.groups[code]
+        if group is None:
+            shown = format_value(value, "count" if not isinstance(value, str) else "text", lang)
+            if lang == "zh":
+                return f"{code} = {shown},{'提高' if risk else '降低'}违约风险({period})"
+            return f"{code} = {shown}, {'raises' if risk else 'lowers'} the risk ({period})"
+        template = getattr(group, f"{'risk' if risk else 'support'}_{lang}")
+        source = group.source_zh if lang == "zh" else group.source_en
+        return template.format(value=format_value(value, group.unit, lang), period=period, source=source)
+
+    def repair(self, code: str, lang: str) -> str | None:
+        group = self.groups[code]
+        return None if group is None else getattr(group, f"repair_{lang}")
+
 
 @dataclass(frozen=True)
 class ReasonCatalog:
     groups: tuple[ReasonGroup, ...]
+    source: str = "reasons.yaml"
 
-    def group_map(self, features: tuple[str, ...]) -> GroupMap:
-        """Assign each feature to the first group matching it; unmatched features stand alone."""
+    def group_map(self, features: tuple[str, ...], *, strict: bool = False) -> GroupMap:
+        """Assign each feature to the first group matching it; unmatched features stand alone.
+
+        ``strict`` (a model trained on the government features): an unmatched feature is a
+        config error, since its reason would have no text a reviewer can read.
+        """
         assigned: dict[str, list[str]] = {}
-        texts: dict[str, dict[str, str]] = {}
+        declared: dict[str, ReasonGroup | None] = {}
         for feature in features:
             group = next((g for g in self.groups if any(fnmatch.fnmatchcase(feature, p) for p in g.features)), None)
             code = group.code if group else feature
             assigned.setdefault(code, []).append(feature)
-            if code not in texts:
-                texts[code] = (
-                    {k: getattr(group, k) for k in ("risk_zh", "risk_en", "support_zh", "support_en")}
-                    if group
-                    else {"risk_zh": feature, "risk_en": feature, "support_zh": feature, "support_en": feature}
-                )
+            declared[code] = group
+        alone = [c for c, g in declared.items() if g is None]
+        if strict and alone:
+            raise ConfigError(
+                f"{self.source}: {len(alone)} model feature(s) belong to no reason group: {preview(alone)}; "
+                "add them to a group's features (a model trained on the government features needs a text for every reason)"
+            )
         codes = tuple(sorted(assigned))
         position = {f: i for i, f in enumerate(features)}
         indicator = np.zeros((len(features), len(codes)))
@@ -80,13 +171,14 @@ class ReasonCatalog:
         return GroupMap(
             codes=codes,
             members=tuple(tuple(assigned[c]) for c in codes),
-            texts={c: texts[c] for c in codes},
+            groups={c: declared[c] for c in codes},
             indicator=indicator,
         )
 
 
 def load_reasons(path: Path | str | None = None) -> ReasonCatalog:
-    return ReasonCatalog(groups=load_config(ReasonFile, path or DEFAULT_REASONS).groups)
+    path = path or DEFAULT_REASONS
+    return ReasonCatalog(groups=load_config(ReasonFile, path).groups, source=str(path))
 
 
 def top_reasons(values: np.ndarray, direction: np.ndarray, k: int = TOP_REASONS) -> tuple[np.ndarray, np.ndarray]:

@@ -32,6 +32,14 @@ class Rule(StrictModel):
     when: Expr
     text_zh: str = Field(min_length=1)
     text_en: str = Field(min_length=1)
+    repair_zh: str | None = Field(None, description="what the enterprise can do about it, shown with the decision")
+    repair_en: str | None = None
+
+    @model_validator(mode="after")
+    def _repair_pair(self) -> Rule:
+        if (self.repair_zh is None) != (self.repair_en is None):
+            raise ValueError(f"{self.id}: give repair_zh and repair_en together")
+        return self
 
 
 class Decision(StrictModel):

@@ -2,27 +2,48 @@
 
 A decision made by a rule carries the rule's id and text. The model's reasons follow:
 risk-increasing groups for declines and reviews, supporting ones for the whitelist, each
-strongest first with ties broken by code. Excluded and invalid enterprises were never scored,
-so their reasons are the checks that stopped them.
+strongest first with ties broken by code, each told as a sentence with the lead feature's
+value, its period and its source. Excluded and invalid enterprises were never scored, so their
+reasons are the checks that stopped them. Declines and reviews also say what the enterprise
+can repair, where the data shows something repairable (an individual business is a natural
+person with a right to an explanation under the Personal Information Protection Law).
 """
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 
+from whitelist.features.periods import feature_period
+from whitelist.features.spec import FeatureSet
 from whitelist.models.reasons import TOP_REASONS, GroupMap, top_reasons
 from whitelist.scoring.config import PolicyConfig
 from whitelist.scoring.policy.checks import BY_ID
 
 MODEL_CHECKS = frozenset({"PD01", "PD02"})
 """Checks whose reason is the model itself: their place goes to the contribution groups."""
+LANGS = ("zh", "en")
 
 
-def rule_texts(policy: PolicyConfig) -> dict[str, tuple[str, str]]:
-    texts = {c.id: (c.text_zh, c.text_en) for c in BY_ID.values()}
-    texts.update({r.id: (r.text_zh, r.text_en) for r in policy.rules})
+def rule_texts(policy: PolicyConfig) -> dict[str, dict[str, str | None]]:
+    texts: dict[str, dict[str, str | None]] = {
+        c.id: {"zh": c.text_zh, "en": c.text_en, "repair_zh": None, "repair_en": None} for c in BY_ID.values()
+    }
+    for r in policy.rules:
+        texts[r.id] = {"zh": r.text_zh, "en": r.text_en, "repair_zh": r.repair_zh, "repair_en": r.repair_en}
     return texts
+
+
+def _periods(groups: GroupMap, features: FeatureSet, as_of: date) -> dict[str, dict[str, str]]:
+    out = {}
+    for code in groups.codes:
+        period = feature_period(features, groups.lead(code), as_of)
+        out[code] = {
+            lang: period.text(lang) if period else (f"截至{as_of}" if lang == "zh" else f"as of {as_of}") for lang in LANGS
+        }
+    return out
 
 
 def reason_columns(
@@ -32,51 +53,76 @@ def reason_columns(
     group_values: np.ndarray,
     groups: GroupMap,
     policy: PolicyConfig,
+    inputs: pd.DataFrame,
+    features: FeatureSet,
+    as_of: date,
 ) -> pd.DataFrame:
-    """reason_k, reason_k_value, reason_k_text_zh, reason_k_text_en for k = 1..4, per enterprise."""
+    """reason_k, reason_k_value, reason_k_text_zh/_en for k = 1..4, and repair_zh/_en, per enterprise."""
     n = len(decision)
     k = TOP_REASONS
     codes = np.full((n, k), None, dtype=object)
     values = np.full((n, k), np.nan)
-    zh = np.full((n, k), None, dtype=object)
-    en = np.full((n, k), None, dtype=object)
-    texts = rule_texts(policy)
+    text = {lang: np.full((n, k), None, dtype=object) for lang in LANGS}
+    repair: dict[str, list[list[str]]] = {lang: [[] for _ in range(n)] for lang in LANGS}
+    rules = rule_texts(policy)
     filled = np.zeros(n, dtype=np.int64)
     for i, hit in enumerate(rules_hit):
         if not hit:
             continue
         for rule_id in hit.split(","):
-            if rule_id in MODEL_CHECKS or filled[i] >= k:
+            if rule_id in MODEL_CHECKS:
+                continue
+            for lang in LANGS:
+                fix = rules[rule_id][f"repair_{lang}"]
+                if fix and fix not in repair[lang][i]:
+                    repair[lang][i].append(fix)
+            if filled[i] >= k:
                 continue
             codes[i, filled[i]] = rule_id
-            zh[i, filled[i]], en[i, filled[i]] = texts[rule_id]
+            for lang in LANGS:
+                text[lang][i, filled[i]] = rules[rule_id][lang]
             filled[i] += 1
     if len(scored_rows):
         sub = decision[scored_rows]
         direction = np.where(sub == "whitelist", -1.0, 1.0)
         index, picked = top_reasons(group_values, direction, k)
         code_arr = np.array([*groups.codes, None], dtype=object)  # index -1 reads the None
-        text = {
-            key: np.array([*(groups.texts[c][key] for c in groups.codes), None], dtype=object)
-            for key in ("risk_zh", "risk_en", "support_zh", "support_en")
-        }
-        supporting = direction < 0
         start = filled[scored_rows]
+        positions = np.arange(len(scored_rows))
         for slot in range(k):
             j = slot - start  # the model's j-th reason goes after the rule ids
-            usable = j >= 0
             jj = np.clip(j, 0, k - 1)
-            idx = np.where(usable, index[np.arange(len(scored_rows)), jj], -1)
-            put = usable & (idx >= 0)
+            idx = np.where(j >= 0, index[positions, jj], -1)
+            put = idx >= 0
             rows = scored_rows[put]
             codes[rows, slot] = code_arr[idx[put]]
-            values[rows, slot] = picked[np.arange(len(scored_rows)), jj][put]
-            zh[rows, slot] = np.where(supporting[put], text["support_zh"][idx[put]], text["risk_zh"][idx[put]])
-            en[rows, slot] = np.where(supporting[put], text["support_en"][idx[put]], text["risk_en"][idx[put]])
-    out: dict[str, np.ndarray] = {}
+            values[rows, slot] = picked[positions, jj][put]
+        periods = _periods(groups, features, as_of)
+        risky = np.zeros(n, dtype=bool)
+        risky[scored_rows] = direction > 0
+        for slot in range(k):
+            column = pd.Series(codes[:, slot])
+            for code, where in column.groupby(column, sort=True).groups.items():
+                if code not in periods:
+                    continue  # a policy rule id
+                rows = np.asarray(where)
+                lead = inputs[groups.lead(code)].to_numpy(dtype=object)[rows]
+                for lang in LANGS:
+                    text[lang][rows, slot] = [
+                        groups.render(code, risk=bool(r), lang=lang, value=v, period=periods[code][lang])
+                        for v, r in zip(lead, risky[rows], strict=True)
+                    ]
+                    fix = groups.repair(code, lang)
+                    if fix:
+                        for i in rows[risky[rows]]:
+                            if fix not in repair[lang][i]:
+                                repair[lang][i].append(fix)
+    out: dict[str, object] = {}
     for j in range(k):
         out[f"reason_{j + 1}"] = codes[:, j]
         out[f"reason_{j + 1}_value"] = values[:, j]
-        out[f"reason_{j + 1}_text_zh"] = zh[:, j]
-        out[f"reason_{j + 1}_text_en"] = en[:, j]
+        out[f"reason_{j + 1}_text_zh"] = text["zh"][:, j]
+        out[f"reason_{j + 1}_text_en"] = text["en"][:, j]
+    for lang in LANGS:
+        out[f"repair_{lang}"] = np.array(["; ".join(r) if r else None for r in repair[lang]], dtype=object)
     return pd.DataFrame(out)

@@ -25,6 +25,7 @@ from whitelist import __version__
 from whitelist.core.errors import GateFailedError, InputDataError
 from whitelist.core.io import file_sha256, write_json, write_parquet
 from whitelist.core.progress import NullProgress, Progress
+from whitelist.features.spec import load_features
 from whitelist.models.artefact import ARTEFACT_FILE, MODEL_FILE, ModelArtefact
 from whitelist.models.reasons import GroupMap, ReasonCatalog
 from whitelist.scoring.config import PolicyConfig
@@ -85,7 +86,8 @@ def run_scoring(req: ScoreRequest, progress: Progress | None = None) -> RunResul
     clock = time.perf_counter()
     loading = progress.task("Loading the model, features, registry and visit list", 1)
     artefact = ModelArtefact.load(req.model_dir)
-    groups = req.reasons.group_map(artefact.features)
+    government = "panel" in artefact.meta.get("training_data", {})
+    groups = req.reasons.group_map(artefact.features, strict=government)
     population = load_population(req.features, req.raw)
     frame = population.frame
     check_inputs(req.policy.rules, frame.columns.union(pd.Index(POLICY_INPUTS)), str(req.policy_path))
@@ -183,7 +185,10 @@ def _whitelist_table(
         priority=dec.priority, pd_=pd_all, uscc=frame["uscc"].to_numpy(dtype=object),
         assignment=policy.assignment, run_date=run_date,
     )
-    reasons = reason_columns(dec.decision, dec.rules_hit, scored_rows, scored.groups, groups, policy)
+    inputs = frame
+    reasons = reason_columns(
+        dec.decision, dec.rules_hit, scored_rows, scored.groups, groups, policy, inputs, load_features(), population.as_of
+    )
     out = pd.DataFrame(
         {
             "uscc": frame["uscc"].astype(object).to_numpy(),
