@@ -50,7 +50,8 @@ OUT/bench-score-<n>-largest.json unless ``--tag`` says otherwise.
 
 ``--head`` measures the code of the last commit rather than the working tree (which another
 engineer may be editing): ``git archive HEAD whitelist`` is unpacked under OUT/code-<commit>/ and
-put first on PYTHONPATH for every child (the editable install's finder comes after it).
+put first on PYTHONPATH for every child (the editable install's finder comes after it); the
+script then works from OUT, so no child finds the working tree's whitelist/ in its current folder.
 
 ``--profile`` runs the score once more under cProfile (slower by the profiler's overhead) and
 lists the top functions outside LightGBM's predict. Data, the scoring sets and the model are
@@ -418,6 +419,7 @@ def head_code(out: Path) -> dict:
         archive = subprocess.run(["git", "archive", "HEAD", "whitelist"], cwd=REPO, capture_output=True, check=True)
         subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
     os.environ["PYTHONPATH"] = os.pathsep.join([str(folder), *filter(None, [os.environ.get("PYTHONPATH")])])
+    os.chdir(out)  # ``python -c`` puts the current folder first on sys.path: not the repo root with its whitelist/
     probe = "import whitelist.cli.main as m, whitelist.models.artefact as a; print(m.__file__); print(a.__file__)"
     found = subprocess.run([sys.executable, "-c", probe], env=env(), capture_output=True, text=True, check=True)
     files = found.stdout.split()
@@ -575,6 +577,13 @@ def report(res: dict) -> None:
     c0 = res["repeats"][0]["pred_contrib"]
     print(f"# {res['date']} {res['cores']} cores, {res['versions']}")
     print(f"# model: {c0['trees']} trees, {c0['leaves']} leaves, max depth {c0['max_depth']}, {c0['features']} features")
+    if res.get("timing_model"):
+        tm = res["timing_model"]
+        print(f"# timing model ({res['shape']}): {tm['rounds']} rounds, {tm['params']['num_leaves']} leaves, depth "
+              f"{tm['params']['max_depth']}, trained {tm['train_s']} s; out-of-time AUC (raw) {tm['test_auc_raw']} "
+              f"(tuned {tm['tuned_test_auc_raw']})")
+    code = res.get("code")
+    print(f"# code: {code['commit'] + ' (git archive of HEAD)' if isinstance(code, dict) else res['commit'] + ' working tree'}")
     print("| run | scanned | scored | score s | peak GB | load | predict+contrib s | policy s | write s | "
           "bare contrib process s | contrib call s | predict call s | ratio (process) | ratio (phases/call) |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")

@@ -9,7 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from whitelist import __version__
-from whitelist.cli import demo, features, generate, predict, promote, score, train, validate
+from whitelist.cli import demo, explain, features, generate, predict, promote, score, train, validate
 from whitelist.cli.ui import err_console
 from whitelist.core.errors import WhitelistError
 
@@ -40,6 +40,7 @@ app.command("train")(train.train)
 app.command("promote")(promote.promote)
 app.command("predict")(predict.predict)
 app.command("score")(score.score)
+app.command("explain")(explain.explain)
 app.command("demo")(demo.demo)
 
 

@@ -35,6 +35,12 @@ def _uri(fig: Any) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+figure = _figure
+"""A styled matplotlib figure and axes, for the other chart modules (explain/)."""
+to_uri = _uri
+"""A finished figure as a PNG data URI, for self-contained HTML."""
+
+
 def roc(curve: Sequence[dict[str, float]], auc: float) -> str:
     fig, ax = _figure()
     ax.plot([p["goods"] for p in curve], [p["bads"] for p in curve], color=BLUE, label=f"model (AUC {auc:.3f})")

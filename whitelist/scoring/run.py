@@ -23,10 +23,11 @@ import pyarrow as pa
 
 from whitelist import __version__
 from whitelist.core.errors import GateFailedError, InputDataError
-from whitelist.core.io import file_sha256, write_json, write_parquet
+from whitelist.core.io import file_sha256, write_bytes, write_json, write_parquet
 from whitelist.core.progress import NullProgress, Progress
-from whitelist.features.spec import load_features
-from whitelist.models.artefact import ARTEFACT_FILE, MODEL_FILE, ModelArtefact
+from whitelist.features.periods import feature_period
+from whitelist.features.spec import FeatureSet, load_features
+from whitelist.models.artefact import ARTEFACT_FILE, EVALUATION_FILE, MODEL_FILE, RUN_FILE, ModelArtefact
 from whitelist.models.reasons import GroupMap, ReasonCatalog
 from whitelist.scoring.config import PolicyConfig
 from whitelist.scoring.decision_log import build_decision_log
@@ -45,6 +46,9 @@ INPUTS_FILE = "inputs.parquet"
 DECISION_LOG_FILE = "decision_log.parquet"
 MANIFEST_FILE = "manifest.json"
 EXTRACTS_DIR = "extracts"
+MODEL_COPY = "model"
+"""The model's JSON files, copied into the run folder for the pages and the report."""
+REASON_GROUPS_FILE = "reason_groups.json"
 DECISIONS = ("whitelist", "review", "decline", "excluded", "invalid")
 EXTRACT_WORKERS = min(2, os.cpu_count() or 1)
 """Processes writing branch workbooks: xlsxwriter is pure Python, so a second core halves the time."""
@@ -120,7 +124,10 @@ def run_scoring(req: ScoreRequest, progress: Progress | None = None) -> RunResul
     pd_all[scored_rows] = scored.pd
     group_key = frame["legal_rep_id"].astype("string").fillna("").to_numpy(dtype=object)
     dec = decide(frame, scr, pd_all, req.policy, run_date, group_key)
-    table = _whitelist_table(frame, population, scr.invalid, scored_rows, scored, dec, groups, req, run_date, artefact)
+    feature_set = load_features()
+    table = _whitelist_table(
+        frame, population, scr.invalid, scored_rows, scored, dec, groups, req, run_date, artefact, feature_set
+    )
     progress.advance(policy_task)
     timer["policy"] = time.perf_counter() - clock
 
@@ -129,7 +136,10 @@ def run_scoring(req: ScoreRequest, progress: Progress | None = None) -> RunResul
         shutil.rmtree(tmp)
     try:
         clock = time.perf_counter()
-        files = _write_outputs(tmp, frame, table, scr, dec, scored_rows, scored, groups, artefact, progress)
+        files = _write_outputs(
+            tmp, frame, table, scr, dec, scored_rows, scored, groups, artefact, progress,
+            req.model_dir, feature_set, population.as_of,
+        )
         timer["write"] = time.perf_counter() - clock
         counts = {d: int((table["decision"] == d).sum()) for d in DECISIONS}
         counts["scanned"] = len(table)
@@ -168,6 +178,7 @@ def _whitelist_table(
     req: ScoreRequest,
     run_date: date,
     artefact: ModelArtefact,
+    features: FeatureSet,
 ) -> pd.DataFrame:
     n = len(frame)
     policy = req.policy
@@ -187,7 +198,7 @@ def _whitelist_table(
     )
     inputs = frame
     reasons = reason_columns(
-        dec.decision, dec.rules_hit, scored_rows, scored.groups, groups, policy, inputs, load_features(), population.as_of
+        dec.decision, dec.rules_hit, scored_rows, scored.groups, groups, policy, inputs, features, population.as_of
     )
     out = pd.DataFrame(
         {
@@ -250,6 +261,9 @@ def _write_outputs(
     groups: GroupMap,
     artefact: ModelArtefact,
     progress: Progress,
+    model_dir: Path,
+    features: FeatureSet,
+    as_of: date,
 ) -> list[Path]:
     tmp.mkdir(parents=True)
     task = progress.task("Writing the run folder", 5)
@@ -269,6 +283,7 @@ def _write_outputs(
     progress.advance(task)
     files.append(write_parquet(tmp / DECISION_LOG_FILE, build_decision_log(frame, scr, dec)))
     progress.advance(task)
+    files += _model_files(tmp, model_dir, groups, features, as_of)
     extract_input = table.assign(
         name=frame["name"].astype(object).to_numpy(),
         legal_rep_name=frame["legal_rep_name"].astype(object).to_numpy(),
@@ -281,6 +296,34 @@ def _write_outputs(
     files += write_extracts(extract_input, tmp / EXTRACTS_DIR, created=created, workers=EXTRACT_WORKERS)
     progress.advance(task)
     return files
+
+
+def _model_files(tmp: Path, model_dir: Path, groups: GroupMap, features: FeatureSet, as_of: date) -> list[Path]:
+    """What explanation pages and the compliance report need of the model, inside the run folder.
+
+    The model's JSON files (features, calibration, reference bins, evaluation) and the reason
+    groups with their members, titles, lead features and periods: explain/ reads the run
+    folder alone, never the scoring code or a model store that may have moved on.
+    """
+    out = []
+    for name in (ARTEFACT_FILE, EVALUATION_FILE, RUN_FILE):
+        if (model_dir / name).is_file():
+            out.append(write_bytes(tmp / MODEL_COPY / name, (model_dir / name).read_bytes()))
+    reasons = []
+    for code, members in zip(groups.codes, groups.members, strict=True):
+        periods = {}
+        for feature in members:
+            p = feature_period(features, feature, as_of)
+            periods[feature] = None if p is None else {
+                "source": p.source, "origin": p.origin, "zh": p.text("zh"), "en": p.text("en"),
+                "available_by": p.as_of.isoformat(),
+            }
+        reasons.append({
+            "code": code, "title_zh": groups.title(code, "zh"), "title_en": groups.title(code, "en"),
+            "lead": groups.lead(code), "members": list(members), "periods": periods,
+        })
+    out.append(write_json(tmp / REASON_GROUPS_FILE, {"as_of": as_of.isoformat(), "groups": reasons}))
+    return out
 
 
 def _as_dates(values: pd.Series) -> list[date | None]:
