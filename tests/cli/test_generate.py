@@ -70,3 +70,4 @@ def test_demo_lays_out_every_stage_down_to_the_whitelist_run(tmp_path: Path) -> 
     assert (run / "whitelist.parquet").is_file() and (run / "manifest.json").is_file()
     assert any((run / "extracts").rglob("*.xlsx"))
     assert "whitelisted" in flat and "averagerate" in flat
+    assert (out / "report.html").is_file() and any((run / "explanations").glob("*.html"))

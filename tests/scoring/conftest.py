@@ -9,7 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from whitelist.core.io import write_json
 from whitelist.features.build import build_features, parse_as_of
+from whitelist.models.artefact import EVALUATION_FILE
 from whitelist.features.spec import load_features
 from whitelist.models.reasons import DEFAULT_REASONS, load_reasons
 from whitelist.scoring.config import DEFAULT_POLICY, PolicyConfig, load_policy
@@ -44,6 +46,9 @@ def scoring_case(province: tuple[Path, Path], tmp_path_factory: pytest.TempPathF
     panel = build_features(validated, parse_as_of("2022-07-31..2023-12-31"), root / "train.parquet", spec, labels=True)
     score = build_features(validated, [SCORING_DATE], root / "score.parquet", spec)
     frame = pd.read_parquet(panel.path).drop(columns=["reg_region_category", "reg_industry_category"])
-    trained = train_table(frame, target="default_12m", id_col="uscc", time_col="as_of", source="panel")
+    trained = train_table(
+        frame, target="default_12m", id_col="uscc", time_col="as_of", source="panel", reason_retrains=2
+    )
     trained.artefact.save(root / "model")
+    write_json(root / "model" / EVALUATION_FILE, trained.evaluation)
     return ScoringCase(validated=validated, features=score.path, model=root / "model")

@@ -50,6 +50,9 @@ def demo(
     predictions = _predict(model.artefact, score.path, out / "predictions.parquet")
     with progress_bars() as progress:
         run = _score(out, validated, score.path, progress)
+        task = progress.task("Compliance report and an example decision page", 1)
+        report, page = _pages(out, run)
+        progress.advance(task)
     test = model.evaluation["test"]
     truth = generated.truth_summary
     read = sum(r.rows_read for r in checked.sources)
@@ -83,12 +86,14 @@ def demo(
                 f"{run.counts['invalid']:,} invalid",
                 run.folder,
             ),
+            ("report", "compliance report: model card, importance, segments, stability, rules", report),
+            ("explain", "one whitelisted enterprise's decision page", page),
         ],
         text=True,
     )
     console.print(
         f"Account managers' extracts: {run.folder / 'extracts'}/<bank>/<branch>.xlsx. "
-        "Next stages (explain, report) arrive with their issues."
+        "Any decision: whitelist explain --run RUN --uscc CODE."
     )
 
 
@@ -132,6 +137,20 @@ def _score(out: Path, validated: Path, features: Path, progress: object) -> RunR
         out=folder,
     )
     return run_scoring(request, progress)  # type: ignore[arg-type]
+
+
+def _pages(out: Path, run: RunResult) -> tuple[Path, Path | None]:
+    """The compliance report at OUT/report.html and the page of the first whitelisted enterprise."""
+    import pandas as pd
+
+    from whitelist.explain.page import write_decision_page
+    from whitelist.explain.report import write_report
+
+    report = write_report(run.folder, out / "report.html")
+    wl = pd.read_parquet(run.folder / "whitelist.parquet", columns=["uscc", "decision"])
+    chosen = wl.loc[wl["decision"] == "whitelist", "uscc"]
+    page = write_decision_page(run.folder, chosen.iloc[0]) if len(chosen) else None
+    return report, page
 
 
 def _predict(artefact: ModelArtefact, table: Path, out: Path) -> int:

@@ -20,3 +20,15 @@ def explain(
     path = write_decision_page(run, uscc.strip().upper(), out)
     summary_table("Decision page", ["measure", "value"], [("enterprise", uscc), ("size (KB)", round(path.stat().st_size / 1024))])
     written([path])
+
+
+def report(
+    run: Path = typer.Option(..., "--run", help="Run folder written by `whitelist score`."),
+    out: Path | None = typer.Option(None, "--out", help="HTML file (default: RUN/report.html)."),
+) -> None:
+    """The compliance report of a run: model card, importance, reasons, segments, stability, rules, reconciliation."""
+    from whitelist.explain.report import write_report
+
+    path = write_report(run, out)
+    summary_table("Compliance report", ["measure", "value"], [("size (KB)", round(path.stat().st_size / 1024))])
+    written([path])

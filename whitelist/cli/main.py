@@ -41,6 +41,7 @@ app.command("promote")(promote.promote)
 app.command("predict")(predict.predict)
 app.command("score")(score.score)
 app.command("explain")(explain.explain)
+app.command("report")(explain.report)
 app.command("demo")(demo.demo)
 
 

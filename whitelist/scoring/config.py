@@ -164,6 +164,17 @@ class Drift(StrictModel):
     on_fail: Literal["stop", "warn"] = "warn"
 
 
+class Report(StrictModel):
+    """Tolerances of the compliance report's segment checks (fair lending, concentration of price)."""
+
+    approval_tolerance: float = Field(0.10, gt=0, le=1, description="flag a group whose approval rate differs by more")
+    rate_tolerance: float = Field(0.005, gt=0, lt=1, description="flag a group whose average rate differs by more")
+    min_group: int = Field(30, ge=1, description="groups smaller than this are shown but never flagged")
+    sales_bands: tuple[float, ...] = Field(
+        (1_000_000, 5_000_000, 20_000_000), description="declared-sales bounds of the size segments (CNY a year)"
+    )
+
+
 class PolicyConfig(StrictModel):
     version: str = Field(min_length=1, description="the policy's version, recorded in every run")
     rules: tuple[Rule, ...]
@@ -174,6 +185,7 @@ class PolicyConfig(StrictModel):
     segments: tuple[Segment, ...] = ()
     assignment: Assignment = Assignment()
     drift: Drift = Drift()
+    report: Report = Report()
 
     @model_validator(mode="after")
     def _unique(self) -> PolicyConfig:

@@ -12,7 +12,7 @@ import os
 import shutil
 import socket
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from whitelist.scoring.drift import DriftItem, measure_drift
 from whitelist.scoring.extracts import write_extracts
 from whitelist.scoring.inputs import Population, load_population
 from whitelist.scoring.policy.assignment import fill_branches, schedule
+from whitelist.scoring.policy.checks import CHECKS
 from whitelist.scoring.policy.engine import POLICY_INPUTS, Decisions, Screen, decide, screen
 from whitelist.scoring.policy.rules import check_inputs
 from whitelist.scoring.predict import Scored, check_types, score_rows
@@ -365,6 +366,7 @@ def _manifest(
         "policy": {"path": str(req.policy_path), "version": req.policy.version, "sha256": file_sha256(req.policy_path),
                    "config": req.policy.model_dump(mode="json")},
         "reasons": {"path": str(req.reasons_path), "sha256": file_sha256(req.reasons_path)},
+        "checks": [asdict(c) for c in CHECKS],
         "inputs": {name: {"path": str(p), "sha256": _hash_or_none(p)} for name, p in population.files.items()},
         "counts": {**counts, "reconciles": reconciles,
                    "visit_focus": int(table["visit_focus"].sum()),

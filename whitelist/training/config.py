@@ -89,6 +89,9 @@ class TrainConfig(StrictModel):
         "intermediate", description="LightGBM's constraint method; the paired-row check verifies any of them"
     )
     shap_sample: int = Field(20_000, ge=100, description="out-of-time rows used for mean |SHAP| importance")
+    reason_retrains: int = Field(
+        3, ge=0, le=50, description="bootstrap refits that measure how stable each enterprise's top reason is (0: skip)"
+    )
     scorecard: Scorecard = Field(default_factory=Scorecard)
     gates: Gates = Field(default_factory=Gates)
 

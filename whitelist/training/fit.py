@@ -27,6 +27,7 @@ from whitelist.training.calibrate import choose_calibrator
 from whitelist.training.config import Gates
 from whitelist.training.gates import check_gates, gates_report
 from whitelist.training.monotonicity import check_monotone, feature_grid
+from whitelist.training.reason_stability import reason_stability
 from whitelist.training.split import Split, binary_target, split
 from whitelist.training.tune import Range, tune
 
@@ -110,6 +111,7 @@ def train_table(
     gates: Gates | None = None,
     monotone_method: str = MONOTONE_METHOD,
     exclude: tuple[str, ...] = (),
+    reason_retrains: int = 0,
 ) -> TrainResult:
     """Split, fit with early stopping on validation, calibrate on validation, evaluate on test."""
     scorecard = scorecard or Scorecard()
@@ -226,6 +228,9 @@ def train_table(
         {f: feature_grid(x[f]) for f in (monotone or {})},
     )
     evaluation["importance_shap"] = _mean_abs_shap(booster, x.iloc[_sample(parts.test, shap_sample, rng)])
+    evaluation["reason_stability"] = reason_stability(
+        booster, params, x, y, parts.train, parts.test, seed, retrains=reason_retrains
+    )
     evaluation["gates"] = gates_report(check_gates(evaluation, gates or Gates()))
     in_table = replace(parts, train=positions[parts.train], valid=positions[parts.valid], test=positions[parts.test])
     return TrainResult(artefact=artefact, evaluation=evaluation, split=in_table, examples=frame.head(EXAMPLE_ROWS))

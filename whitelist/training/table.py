@@ -115,6 +115,7 @@ def train_from_config(
         space=config.space(),
         max_trees=config.max_trees,
         shap_sample=config.shap_sample,
+        reason_retrains=config.reason_retrains,
         gates=config.gates,
         monotone_method=config.monotone_method,
         exclude=config.exclude,
