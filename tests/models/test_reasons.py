@@ -53,11 +53,11 @@ def test_a_government_model_feature_without_a_group_is_an_error() -> None:
 @pytest.mark.parametrize(
     ("code", "risk", "lang", "value", "expected"),
     [
-        ("SALES_TREND", True, "zh", -0.312, "近12个月申报销售额同比-31%(税务局,P)"),
-        ("SALES_TREND", True, "en", -0.312, "declared sales -31% year on year over 12 months (tax bureau, P)"),
-        ("SALES_LEVEL", False, "en", 1234567.8, "declared sales of CNY 1,234,568 over 12 months (tax bureau, P)"),
-        ("TAX_ARREARS", True, "zh", float("nan"), "近12个月最高欠税无记录(税务局,P)"),
-        ("AGE", False, "en", 1.0, "in business for 1 month (market supervision, P)"),
+        ("SALES_TREND", True, "zh", -0.312, "近12个月申报销售额同比-31%,推高模型的风险评估(税务局,P)"),
+        ("SALES_TREND", True, "en", -0.312, "declared sales -31% year on year over 12 months: raises the model’s risk estimate (tax bureau, P)"),
+        ("SALES_LEVEL", False, "en", 1234567.8, "declared sales of CNY 1,234,568 over 12 months: lowers the model’s risk estimate (tax bureau, P)"),
+        ("TAX_ARREARS", True, "zh", float("nan"), "近12个月最高欠税无记录,推高模型的风险评估(税务局,P)"),
+        ("AGE", False, "en", 1.0, "in business for 1 month: lowers the model’s risk estimate (market supervision, P)"),
     ],
 )
 def test_reason_texts_quote_value_source_and_period(code: str, risk: bool, lang: str, value: float, expected: str) -> None:
