@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import typer
 
-from whitelist.cli.ui import console, progress_bars, summary_table, written
+from whitelist.cli.ui import console, option_date, progress_bars, summary_table, written
 
 
 def score(
@@ -26,18 +25,13 @@ def score(
     ),
 ) -> None:
     """Score the visit list: exclusions, the five standards, grades, limits, rates, assignment and reasons."""
-    from whitelist.core.errors import ConfigError, InputDataError
+    from whitelist.core.errors import InputDataError
     from whitelist.models.reasons import DEFAULT_REASONS, load_reasons
     from whitelist.scoring.config import DEFAULT_POLICY, load_policy
     from whitelist.scoring.run import ScoreRequest, run_scoring
     from whitelist.training.registry import resolve_model
 
-    day = None
-    if run_date is not None:
-        try:
-            day = date.fromisoformat(run_date)
-        except ValueError:
-            raise ConfigError(f"--run-date: expected a date as YYYY-MM-DD, got {run_date!r}") from None
+    day = option_date(run_date, "--run-date")
     from whitelist.features.build import validated_folder
 
     if out.exists():

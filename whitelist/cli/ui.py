@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from datetime import date
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -53,6 +54,18 @@ def summary_table(
     for row in rows:
         table.add_row(*(_fmt(v) for v in row))
     console.print(table)
+
+
+def option_date(value: str | None, option: str) -> date | None:
+    """A YYYY-MM-DD command-line option as a date; a wrong one fails naming the option."""
+    from whitelist.core.errors import ConfigError
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{option}: expected a date as YYYY-MM-DD, got {value!r}") from None
 
 
 def written(paths: Sequence[Path | str]) -> None:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import typer
 
-from whitelist.cli.ui import console, progress_bars, summary_table, written
-from whitelist.core.errors import ConfigError
+from whitelist.cli.ui import console, option_date, progress_bars, summary_table, written
 from whitelist.sources.validate import validate_folder
 
 
@@ -30,12 +28,7 @@ def validate(
     ),
 ) -> None:
     """Validate every source: quarantine bad rows with their reason and report data quality."""
-    end_date = None
-    if end is not None:
-        try:
-            end_date = date.fromisoformat(end)
-        except ValueError:
-            raise ConfigError(f"--end: expected a date as YYYY-MM-DD, got {end!r}") from None
+    end_date = option_date(end, "--end")
     with progress_bars() as progress:
         result = validate_folder(
             raw, out, end=end_date, encoding=encoding, progress=progress, memory_limit=memory_limit
