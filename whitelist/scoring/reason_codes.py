@@ -106,12 +106,17 @@ def reason_columns(
                 if code not in periods:
                     continue  # a policy rule id
                 rows = np.asarray(where)
-                lead = inputs[groups.lead(code)].to_numpy(dtype=object)[rows]
+                # Each distinct value is rendered once (counts and months repeat a lot), then spread.
+                codes_of, uniques = pd.factorize(inputs[groups.lead(code)].iloc[rows], use_na_sentinel=True)
+                values_of = [*uniques.tolist(), None]  # code -1 (empty) reads the None
+                risk_of = risky[rows]
                 for lang in LANGS:
-                    text[lang][rows, slot] = [
-                        groups.render(code, risk=bool(r), lang=lang, value=v, period=periods[code][lang])
-                        for v, r in zip(lead, risky[rows], strict=True)
-                    ]
+                    rendered = {
+                        flag: np.array([groups.render(code, risk=flag, lang=lang, value=v, period=periods[code][lang])
+                                        for v in values_of], dtype=object)
+                        for flag in (True, False)
+                    }
+                    text[lang][rows, slot] = np.where(risk_of, rendered[True][codes_of], rendered[False][codes_of])
                     fix = groups.repair(code, lang)
                     if fix:
                         for i in rows[risky[rows]]:
