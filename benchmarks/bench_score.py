@@ -48,8 +48,8 @@ timing model only, never one to score with. Its shape and out-of-time AUC (raw s
 model's test part) are in model-largest/timing_model.json. Figures go to
 OUT/bench-score-<n>-largest.json unless ``--tag`` says otherwise.
 
-``--head`` measures the code of the last commit rather than the working tree (which another
-engineer may be editing): ``git archive HEAD whitelist`` is unpacked under OUT/code-<commit>/ and
+``--head`` measures the code of the last commit (or of ``--commit REV``) rather than the working
+tree (which another engineer may be editing): ``git archive HEAD whitelist`` is unpacked under OUT/code-<commit>/ and
 put first on PYTHONPATH for every child (the editable install's finder comes after it); the
 script then works from OUT, so no child finds the working tree's whitelist/ in its current folder.
 
@@ -62,6 +62,7 @@ OUT/bench-score-<n>.json.
     python benchmarks/bench_score.py --also 2080000 --repeats 1 --tag province   # the province itself
     python benchmarks/bench_score.py --report benchmarks/out/bench-score-200000.json  # tables again
     python benchmarks/bench_score.py --head --wait-idle --tag head          # tuned model, committed code
+    python benchmarks/bench_score.py --head --commit 2547a65 --wait-idle --tag 2547a65   # ... of that commit
     python benchmarks/bench_score.py --head --wait-idle --shape largest     # largest-shape timing model
 """
 
@@ -410,14 +411,16 @@ def largest_model(n: int, tuned: Path, out: Path) -> tuple[Path, dict]:
     return folder, json.loads(info.read_text())
 
 
-def head_code(out: Path) -> dict:
-    """``git archive HEAD whitelist`` unpacked under OUT/code-<commit>/ and put first on PYTHONPATH for the children."""
-    commit = git("rev-parse", "--short", "HEAD")
+def head_code(out: Path, rev: str = "HEAD") -> dict:
+    """``git archive REV whitelist`` unpacked under OUT/code-<commit>/ and put first on PYTHONPATH for the children."""
+    commit = git("rev-parse", "--short", rev)
+    if not commit:
+        raise SystemExit(f"--commit {rev}: not a commit")
     folder = out / f"code-{commit}"
     if not (folder / "whitelist" / "__init__.py").is_file():
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
-        archive = subprocess.run(["git", "archive", "HEAD", "whitelist"], cwd=REPO, capture_output=True, check=True)
+        archive = subprocess.run(["git", "archive", commit, "whitelist"], cwd=REPO, capture_output=True, check=True)
         subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
     os.environ["PYTHONPATH"] = os.pathsep.join([str(folder), *filter(None, [os.environ.get("PYTHONPATH")])])
     os.chdir(out)  # ``python -c`` puts the current folder first on sys.path: not the repo root with its whitelist/
@@ -584,7 +587,7 @@ def report(res: dict) -> None:
               f"{tm['params']['max_depth']}, trained {tm['train_s']} s; out-of-time AUC (raw) {tm['test_auc_raw']} "
               f"(tuned {tm['tuned_test_auc_raw']})")
     code = res.get("code")
-    print(f"# code: {code['commit'] + ' (git archive of HEAD)' if isinstance(code, dict) else res['commit'] + ' working tree'}")
+    print(f"# code: {code['commit'] + ' (git archive of that commit)' if isinstance(code, dict) else res['commit'] + ' working tree'}")
     print("| run | scanned | scored | score s | peak GB | load | predict+contrib s | policy s | write s | "
           "bare contrib process s | contrib call s | predict call s | ratio (process) | ratio (phases/call) |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -649,6 +652,7 @@ def main() -> None:
                         help="tuned: the default-trained model; largest: a timing model of the search space's largest shape.")
     parser.add_argument("--idle-max", type=float, default=IDLE["at_most_s"], help="--wait-idle waits at most this many seconds.")
     parser.add_argument("--head", action="store_true", help="Measure the last commit's code, not the working tree.")
+    parser.add_argument("--commit", default="HEAD", help="With --head: measure this commit's code instead of HEAD's.")
     parser.add_argument("--report", type=Path, help="Print the tables of a results file again (extrapolation redone).")
     args = parser.parse_args()
     if args.report:
@@ -661,7 +665,7 @@ def main() -> None:
     n = args.enterprises
     tag = args.tag or ("largest" if args.shape == "largest" else "")
     IDLE["at_most_s"] = args.idle_max
-    code = head_code(out) if args.head else None
+    code = head_code(out, args.commit) if args.head else None
 
     validated, features = scoring_set(n, args.seed, out)
     model, train_s = default_model(n, args.trials, out)
