@@ -16,7 +16,8 @@ from whitelist.cli.main import app
 from whitelist.core.errors import ConfigError, GateFailedError, InputDataError
 from whitelist.models.artefact import ModelArtefact
 from whitelist.scoring.config import load_policy
-from whitelist.scoring.run import DECISIONS, RunResult, run_scoring
+from whitelist.core.decisions import DECISIONS
+from whitelist.scoring.run import RunResult, run_scoring
 
 
 @pytest.fixture(scope="module")

@@ -25,17 +25,15 @@ def score(
     ),
 ) -> None:
     """Score the visit list: exclusions, the five standards, grades, limits, rates, assignment and reasons."""
-    from whitelist.core.errors import InputDataError
     from whitelist.models.reasons import DEFAULT_REASONS, load_reasons
     from whitelist.scoring.config import DEFAULT_POLICY, load_policy
-    from whitelist.scoring.run import ScoreRequest, run_scoring
+    from whitelist.scoring.run import ScoreRequest, refuse_existing, run_scoring
     from whitelist.training.registry import resolve_model
 
     day = option_date(run_date, "--run-date")
     from whitelist.features.build import validated_folder
 
-    if out.exists():
-        raise InputDataError(f"{out}: already exists; a run folder is never overwritten, choose a new --out")
+    refuse_existing(out)
     model_dir = resolve_model(model)
     with progress_bars() as progress:
         folder = validated_folder(raw, out, progress)
@@ -60,7 +58,8 @@ def score(
 
 def show_run(result: object) -> None:
     """The run's summary: decisions that reconcile, the whitelist's size and price, drift."""
-    from whitelist.scoring.run import DECISIONS, RunResult
+    from whitelist.core.decisions import DECISIONS
+    from whitelist.scoring.run import RunResult
 
     assert isinstance(result, RunResult)
     c = result.counts

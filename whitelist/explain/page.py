@@ -12,11 +12,11 @@ import math
 from pathlib import Path
 from typing import Any
 
+from whitelist.core.decisions import DECISION_ZH
 from whitelist.core.io import write_text
 from whitelist.explain import plots
 from whitelist.explain.run_folder import RunFolder
 
-DECISION_ZH = {"whitelist": "白名单", "review": "复核", "decline": "拒绝", "excluded": "排除", "invalid": "无效"}
 OUTCOME_ZH = {"pass": "通过", "hit": "命中", "missing": "数据缺失"}
 
 

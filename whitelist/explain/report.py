@@ -16,20 +16,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from whitelist.core.decisions import DECISIONS
 from whitelist.core.io import write_text
 from whitelist.explain import plots
 from whitelist.explain.run_folder import RunFolder
 from whitelist.models import plots as model_plots
 
 BEESWARM_ROWS = 5_000
-DECISIONS = ("whitelist", "review", "decline", "excluded", "invalid")
 
 
 def _segments(run: RunFolder, settings: dict[str, Any]) -> list[dict[str, Any]]:
     """Per dimension, per group: counts, approval rate, mean PD, limit and rate, with flags."""
     wl = run.whitelist[run.whitelist["decision"] != "invalid"].copy()
-    sales = pd.read_parquet(run.path / "inputs.parquet", columns=["uscc", "tax_sales_sum_12m"]) if _has(
-        run, "tax_sales_sum_12m") else None
+    sales = (
+        pd.read_parquet(run.path / "inputs.parquet", columns=["uscc", "tax_sales_sum_12m"])
+        if "tax_sales_sum_12m" in run.input_columns else None
+    )
     bands = list(settings.get("sales_bands", [1e6, 5e6, 2e7]))
     if sales is not None:
         wl = wl.merge(sales, on="uscc", how="left")
@@ -68,12 +70,6 @@ def _segments(run: RunFolder, settings: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _has(run: RunFolder, column: str) -> bool:
-    import pyarrow.parquet as pq
-
-    return column in pq.read_schema(run.path / "inputs.parquet").names
-
-
 def _importance(run: RunFolder) -> tuple[dict[str, float], str | None]:
     contrib = run.contributions
     codes = [c for c in run.reason_groups if c in contrib.columns]
@@ -82,7 +78,7 @@ def _importance(run: RunFolder) -> tuple[dict[str, float], str | None]:
     mean_abs = {c: float(contrib[c].abs().mean()) for c in codes}
     sample = contrib.sample(min(len(contrib), BEESWARM_ROWS), random_state=0) if len(contrib) > BEESWARM_ROWS else contrib
     leads = [run.reason_groups[c]["lead"] for c in codes]
-    present = [f for f in dict.fromkeys(leads) if _has(run, f)]
+    present = [f for f in dict.fromkeys(leads) if f in run.input_columns]
     inputs = pd.read_parquet(run.path / "inputs.parquet", columns=["uscc", *present]).set_index("uscc").reindex(sample["uscc"])
     colour = np.column_stack([
         pd.to_numeric(inputs[f], errors="coerce").to_numpy(dtype=float) if f in inputs else np.full(len(sample), np.nan)

@@ -59,6 +59,11 @@ class RunFolder:
         return _json(self.path / "model" / "artefact.json")
 
     @cached_property
+    def input_columns(self) -> frozenset[str]:
+        """Columns of ``inputs.parquet``, read from its schema once."""
+        return frozenset(pq.read_schema(self.path / "inputs.parquet").names)
+
+    @cached_property
     def whitelist(self) -> pd.DataFrame:
         return pd.read_parquet(self.path / "whitelist.parquet")
 

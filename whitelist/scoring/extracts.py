@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
+from whitelist.core.decisions import DECISION_ZH
 from whitelist.core.errors import ConfigError, InputDataError, preview
 from whitelist.core.io import atomic_path, write_bytes
 
@@ -42,14 +43,6 @@ N_REASONS = 4
 DEFAULT_CREATED = dt.datetime(2000, 1, 1)
 """Workbook creation time when the caller gives no run date: a constant, never the clock."""
 
-DECISION_ZH: Mapping[str, str] = {
-    "whitelist": "白名单",
-    "review": "复核",
-    "decline": "拒绝",
-    "excluded": "排除",
-    "invalid": "无效",
-}
-"""Every decision a run can reach (DESIGN.md), with the word managers read in Chinese."""
 VISIT_FOCUS_LABELS: Mapping[bool, str] = {True: "是 / yes", False: "否 / no"}
 ABOUT_SHEET = "说明 About"
 MASKED_NOTE = (

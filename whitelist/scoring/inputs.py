@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from whitelist.core.errors import InputDataError, preview
 from whitelist.core.uscc import valid_mask
@@ -39,8 +40,6 @@ class Population:
 def _read(path: Path, columns: tuple[str, ...], what: str) -> pd.DataFrame:
     if not path.is_file():
         raise InputDataError(f"{path}: no {what} here; give --raw the validated folder the features were built from")
-    import pyarrow.parquet as pq
-
     have = set(pq.read_schema(path).names)
     missing = [c for c in columns if c not in have]
     if missing:

@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from whitelist import __version__
+from whitelist.core.decisions import DECISIONS
 from whitelist.core.errors import GateFailedError, InputDataError
 from whitelist.core.io import file_sha256, write_bytes, write_json, write_parquet
 from whitelist.core.progress import NullProgress, Progress
@@ -50,7 +51,6 @@ EXTRACTS_DIR = "extracts"
 MODEL_COPY = "model"
 """The model's JSON files, copied into the run folder for the pages and the report."""
 REASON_GROUPS_FILE = "reason_groups.json"
-DECISIONS = ("whitelist", "review", "decline", "excluded", "invalid")
 EXTRACT_WORKERS = min(2, os.cpu_count() or 1)
 """Processes writing branch workbooks: xlsxwriter is pure Python, so a second core halves the time."""
 
@@ -83,10 +83,15 @@ class RunResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
+def refuse_existing(out: Path) -> None:
+    """A run folder is never overwritten: the command checks before any work, the run again before writing."""
+    if out.exists():
+        raise InputDataError(f"{out}: already exists; a run folder is never overwritten, choose a new --out")
+
+
 def run_scoring(req: ScoreRequest, progress: Progress | None = None) -> RunResult:
     progress = progress or NullProgress()
-    if req.out.exists():
-        raise InputDataError(f"{req.out}: already exists; a run folder is never overwritten, choose a new --out")
+    refuse_existing(req.out)
     timer: dict[str, float] = {}
     clock = time.perf_counter()
     loading = progress.task("Loading the model, features, registry and visit list", 1)
@@ -126,9 +131,7 @@ def run_scoring(req: ScoreRequest, progress: Progress | None = None) -> RunResul
     group_key = frame["legal_rep_id"].astype("string").fillna("").to_numpy(dtype=object)
     dec = decide(frame, scr, pd_all, req.policy, run_date, group_key)
     feature_set = load_features()
-    table = _whitelist_table(
-        frame, population, scr.invalid, scored_rows, scored, dec, groups, req, run_date, artefact, feature_set
-    )
+    table = _whitelist_table(frame, population, pd_all, scored_rows, scored, dec, groups, req, run_date, feature_set)
     progress.advance(policy_task)
     timer["policy"] = time.perf_counter() - clock
 
@@ -144,9 +147,7 @@ def run_scoring(req: ScoreRequest, progress: Progress | None = None) -> RunResul
         timer["write"] = time.perf_counter() - clock
         counts = {d: int((table["decision"] == d).sum()) for d in DECISIONS}
         counts["scanned"] = len(table)
-        wl = table["decision"] == "whitelist"
-        avg_rate = float(np.round(table.loc[wl, "rate"].mean(), 6)) if wl.any() else None
-        manifest = _manifest(req, population, artefact, run_date, counts, dec, drift, avg_rate, table, files, tmp, timer)
+        manifest = _manifest(req, population, artefact, run_date, counts, dec, drift, table, files, tmp, timer)
         write_json(tmp / "manifest.json", manifest)
         os.rename(tmp, req.out)
     except BaseException:
@@ -155,8 +156,8 @@ def run_scoring(req: ScoreRequest, progress: Progress | None = None) -> RunResul
     return RunResult(
         folder=req.out,
         counts=counts,
-        whitelist_limit=float(table.loc[wl, "limit"].sum()),
-        average_rate=avg_rate,
+        whitelist_limit=manifest["whitelist"]["total_limit"],
+        average_rate=manifest["whitelist"]["average_rate"],
         expected_bad_rate=dec.expected_bad_rate,
         drift=drift,
         files=[req.out / f.relative_to(tmp) for f in files] + [req.out / MANIFEST_FILE],
@@ -171,14 +172,13 @@ def _dates(values: np.ndarray) -> pa.Array:
 def _whitelist_table(
     frame: pd.DataFrame,
     population: Population,
-    invalid: np.ndarray,
+    pd_all: np.ndarray,
     scored_rows: np.ndarray,
     scored: Scored,
     dec: Decisions,
     groups: GroupMap,
     req: ScoreRequest,
     run_date: date,
-    artefact: ModelArtefact,
     features: FeatureSet,
 ) -> pd.DataFrame:
     n = len(frame)
@@ -189,7 +189,6 @@ def _whitelist_table(
         out[scored_rows] = values
         return out
 
-    pd_all = spread(scored.pd, np.nan, float)
     region = frame["region"].astype("string").fillna(frame["visit_region"].astype("string"))
     bank, branch = fill_branches(frame["bank_id"], frame["branch_id"], region, policy.assignment)
     plan = schedule(
@@ -197,9 +196,8 @@ def _whitelist_table(
         priority=dec.priority, pd_=pd_all, uscc=frame["uscc"].to_numpy(dtype=object),
         assignment=policy.assignment, run_date=run_date,
     )
-    inputs = frame
     reasons = reason_columns(
-        dec.decision, dec.rules_hit, scored_rows, scored.groups, groups, policy, inputs, features, population.as_of
+        dec.decision, dec.rules_hit, scored_rows, scored.groups, groups, policy, frame, features, population.as_of
     )
     out = pd.DataFrame(
         {
@@ -343,7 +341,6 @@ def _manifest(
     counts: dict[str, int],
     dec: Decisions,
     drift: list[DriftItem],
-    avg_rate: float | None,
     table: pd.DataFrame,
     files: list[Path],
     tmp: Path,
@@ -374,7 +371,7 @@ def _manifest(
         "rules_hit": _rule_counts(table),
         "whitelist": {
             "total_limit": float(table.loc[wl, "limit"].sum()),
-            "average_rate": avg_rate,
+            "average_rate": float(np.round(table.loc[wl, "rate"].mean(), 6)) if wl.any() else None,
             "limit_weighted_rate": float(np.round(np.average(table.loc[wl, "rate"], weights=table.loc[wl, "limit"]), 6)) if wl.any() else None,
             "mean_pd": float(np.round(table.loc[wl, "pd"].mean(), 9)) if wl.any() else None,
             "expected_bad_rate": dec.expected_bad_rate,

@@ -20,11 +20,11 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from whitelist.core.decisions import DECISIONS, SEVERITY
 from whitelist.scoring.config import PolicyConfig
-from whitelist.scoring.policy.checks import BY_ID
 from whitelist.scoring.policy.limits import allocate_group_cap, base_limit, need_and_capacity
-from whitelist.scoring.policy.pricing import price
-from whitelist.scoring.policy.rules import OUTCOME_DECISION, SEVERITY, RuleResults, evaluate_rules
+from whitelist.scoring.policy.pricing import lpr_at, price
+from whitelist.scoring.policy.rules import OUTCOME_DECISION, RuleResults, evaluate_rules
 from whitelist.scoring.policy.segments import priority_points, segment_flags, segment_text
 
 POLICY_INPUTS = ("policy_need", "policy_capacity")
@@ -183,12 +183,10 @@ def decide(
         checks[check_id] = CheckLog(checked=whitelisted.copy(), hit=over, inputs={"segment_key": key})
         whitelisted = whitelisted & ~over
 
-    decision = np.array(["whitelist", "review", "decline", "excluded", "invalid"], dtype=object)[severity]
+    decision = np.array(DECISIONS, dtype=object)[severity]
     offered = severity <= SEVERITY["review"]
     limit_out = np.where(offered, granted, np.nan)
     rate = np.where(offered, price(np.nan_to_num(pd_round), policy.pricing, run_date), np.nan)
-    from whitelist.scoring.policy.pricing import lpr_at
-
     return Decisions(
         decision=decision,
         visit_focus=visit_focus & offered,

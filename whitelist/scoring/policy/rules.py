@@ -11,8 +11,6 @@ from whitelist.core.errors import ConfigError, preview
 from whitelist.scoring.config import Rule
 from whitelist.scoring.policy.expr import evaluate
 
-SEVERITY = {"whitelist": 0, "review": 1, "decline": 2, "excluded": 3, "invalid": 4}
-"""Decisions by severity: an enterprise gets the most severe outcome of every step."""
 OUTCOME_DECISION = {"exclude": "excluded", "decline": "decline", "review": "review", "invalid": "invalid"}
 
 
