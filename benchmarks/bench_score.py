@@ -619,10 +619,9 @@ def versions() -> dict[str, str]:
     import numpy
     import pandas
     import pyarrow
-    import xlsxwriter
 
     return {"python": platform.python_version(), "lightgbm": lightgbm.__version__, "pandas": pandas.__version__,
-            "pyarrow": pyarrow.__version__, "numpy": numpy.__version__, "xlsxwriter": xlsxwriter.__version__}
+            "pyarrow": pyarrow.__version__, "numpy": numpy.__version__}
 
 
 def main() -> None:

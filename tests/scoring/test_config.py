@@ -64,6 +64,7 @@ def test_reason_mistakes_fail_with_their_line(tmp_path: Path) -> None:
         ("code: AGE", "code: age", r"reasons.yaml:\d+: groups.1.code: String should match pattern"),
         ("({source},{period})", "({source},{periode})", r"ABNORMAL.risk_zh: unknown placeholder\(s\) \['periode'\]"),
         ("    unit: months\n", "    unit: years\n", r"groups.1.unit: Input should be"),
+        ("未移出的记录{value}条", "未移出的记录{value}条({value})", r"ABNORMAL.risk_zh: quote \{value\} at most once"),
     ):
         path = tmp_path / "reasons.yaml"
         path.write_text(text.replace(old, new, 1), encoding="utf-8")

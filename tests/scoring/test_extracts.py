@@ -1,7 +1,7 @@
 """Per-branch extracts: split, order, masking, formats, byte identity, refused inputs.
 
-openpyxl is not a dependency, so workbooks are read back by unzipping them and parsing the
-sheet and shared-string XML, which is also where leaked personal data would sit.
+Workbooks are read back twice: by unzipping them and parsing the sheet XML, which is also
+where leaked personal data would sit, and by openpyxl, an independent reader of the format.
 """
 
 from __future__ import annotations
@@ -12,17 +12,28 @@ import datetime as dt
 import io
 import re
 import zipfile
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from whitelist.core.errors import ConfigError, InputDataError
-from whitelist.scoring.extracts import EXTRACT_COLUMNS, mask_person_name, mask_phone, write_extracts
+from whitelist.scoring.extracts import (
+    EXTRACT_COLUMNS,
+    half_up,
+    mask_names,
+    mask_person_name,
+    mask_phone,
+    mask_phones,
+    write_extracts,
+)
 
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 JULY = dt.date(2024, 7, 1)
@@ -76,15 +87,16 @@ def _column_index(ref: str) -> int:
 def _sheet_rows(path: Path, sheet: int = 1) -> list[list[str]]:
     """Cell texts of one sheet: shared strings resolved, numbers as stored, blanks as ''."""
     with zipfile.ZipFile(path) as archive:
-        strings_xml = ElementTree.fromstring(archive.read("xl/sharedStrings.xml"))
         sheet_xml = ElementTree.fromstring(archive.read(f"xl/worksheets/sheet{sheet}.xml"))
-    strings = ["".join(si.itertext()) for si in strings_xml.findall("m:si", NS)]
     rows = []
     for row in sheet_xml.iterfind("m:sheetData/m:row", NS):
         cells: dict[int, str] = {}
         for cell in row.findall("m:c", NS):
-            value = cell.findtext("m:v", default="", namespaces=NS)
-            cells[_column_index(cell.get("r", ""))] = strings[int(value)] if cell.get("t") == "s" else value
+            if cell.get("t") == "inlineStr":
+                value = "".join(cell.find("m:is", NS).itertext())  # type: ignore[union-attr]
+            else:
+                value = cell.findtext("m:v", default="", namespaces=NS)
+            cells[_column_index(cell.get("r", ""))] = value
         rows.append([cells.get(i, "") for i in range(max(cells) + 1)] if cells else [])
     return rows
 
@@ -392,3 +404,66 @@ def test_forked_workers_write_the_same_bytes(tmp_path: Path) -> None:
     two = write_extracts(frame, tmp_path / "two", workers=2)
     assert [p.relative_to(tmp_path / "one") for p in one] == [p.relative_to(tmp_path / "two") for p in two]
     assert all(a.read_bytes() == b.read_bytes() for a, b in zip(one, two, strict=True))
+
+
+# --- the bulk formatting equals the per-value rules ------------------------------------------
+
+
+@given(st.lists(st.one_of(st.none(), st.text()), max_size=30))
+@example(["张伟", "Li Na", "", None, "13812345678", "a\nb"])
+def test_column_masking_equals_the_per_value_masking(values: list[str | None]) -> None:
+    texts = pa.array([v or None for v in values], pa.string())
+    assert mask_names(texts).to_pylist() == [mask_person_name(v) or None for v in values]
+    assert mask_phones(texts).to_pylist() == [mask_phone(v) or None for v in values]
+
+
+@given(st.lists(st.one_of(st.just(float("nan")), st.floats(min_value=-1e12, max_value=1e12),
+                         st.integers(-10**12, 10**12).map(lambda n: n / 10**9)), max_size=40),
+       st.sampled_from([0, 2, 4]))
+@example([0.04125, 0.0425, 2.5, -2.5, 0.012345, 150_000.4, 0.1 + 0.2, 1e-10], 4)
+def test_half_up_rounding_equals_decimal_rounding_of_the_shortest_form(values: list[float], decimals: int) -> None:
+    units, present = half_up(np.array(values, dtype=float), decimals)
+    for value, unit, here in zip(values, units.tolist(), present.tolist(), strict=True):
+        assert here == (value == value)
+        if here:
+            want = (Decimal(repr(value)) * 10**decimals).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+            assert unit == int(want), value
+
+
+TEXT_CELL_VALUES = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=20)
+
+
+@given(st.lists(TEXT_CELL_VALUES, min_size=1, max_size=5))
+@example(["a\x01b", "_x0041_", "tab\there", "cr\rlf\n", "<&>\"'", " lead", "\ufffe"])
+def test_any_text_survives_the_workbook_exactly(tmp_path_factory: pytest.TempPathFactory, names: list[str]) -> None:
+    folder = tmp_path_factory.mktemp("text")
+    write_extracts(_frame(*(_row(n, name=name) for n, name in enumerate(names, start=1))), folder)
+
+    def unescape(text: str) -> str:
+        return re.sub(r"_x([0-9A-F]{4})_", lambda m: chr(int(m.group(1), 16)), text)
+
+    shown = [unescape(r[_col("name")]) for r in _sheet_rows(folder / "B01/BR01.xlsx")[1:]]
+    assert shown == names
+    csv_names = [r[_col("name")] for r in _read_csv(folder / "B01/BR01.csv")[1:]]
+    assert csv_names == [("'" + n if n[:1] in ("=", "+", "-", "@", "\t", "\r") else n) for n in names]
+
+
+def test_openpyxl_reads_the_workbook_back_with_types_and_formats(tmp_path: Path, two_banks: pd.DataFrame) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    write_extracts(two_banks, tmp_path, created=JULY)
+
+    book = openpyxl.load_workbook(tmp_path / "B01/BR01.xlsx")
+    assert book.sheetnames == ["BR01", "说明 About"]
+    sheet = book["BR01"]
+    assert [c.value for c in sheet[1]] == [c.header for c in EXTRACT_COLUMNS]
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:W3"
+    row = {c.source: cell for c, cell in zip(EXTRACT_COLUMNS, sheet[2], strict=True)}
+    assert row["uscc"].value == f"9111{1:014d}" and row["legal_rep_name"].value == "张**"
+    assert row["limit"].value == 150_000 and row["limit"].number_format == "#,##0"
+    assert row["rate"].value == 0.0425 and row["rate"].number_format == "0.00%"
+    assert row["contact_by"].value == dt.datetime(2024, 7, 1) and row["contact_by"].number_format == "yyyy-mm-dd"
+    assert row["points"].value == 612 and row["reason_1"].value == "TAX01: 纳税信用良好 / Good tax credit"
+    assert sheet.column_dimensions["B"].width == 2 * 8 + 1 + 2  # 星河科技有限公司1: CJK counts double, plus margin
+    about = book["说明 About"]
+    assert [about.cell(r, 2).value for r in range(1, 6)] == ["B01", "BR01", 1, 1, 2]
+    assert book.properties.created == dt.datetime(2024, 7, 1) and book.properties.creator == "whitelist"

@@ -30,6 +30,8 @@ TOP_REASONS = 4
 
 Unit = Literal["change", "share", "money", "capital", "count", "count_months", "months", "days", "ratio", "text"]
 PLACEHOLDERS = frozenset({"value", "period", "source"})
+VALUE_MARK = "\x00"
+"""Stands for the value while a template is filled in around it (no template holds a NUL)."""
 TEMPLATES = ("risk_zh", "risk_en", "support_zh", "support_en", "repair_zh", "repair_en")
 
 
@@ -62,6 +64,9 @@ class ReasonGroup(StrictModel):
             unknown = sorted(names - PLACEHOLDERS)
             if unknown:
                 raise ValueError(f"{self.code}.{key}: unknown placeholder(s) {unknown}; use {sorted(PLACEHOLDERS)}")
+            quoted = [name for _, name, _, _ in string.Formatter().parse(text) if name == "value"]
+            if len(quoted) > 1 or VALUE_MARK in text:
+                raise ValueError(f"{self.code}.{key}: quote {{value}} at most once")
         if (self.repair_zh is None) != (self.repair_en is None):
             raise ValueError(f"{self.code}: give repair_zh and repair_en together")
         return self
@@ -123,15 +128,32 @@ class GroupMap:
 
     def render(self, code: str, *, risk: bool, lang: str, value: object, period: str) -> str:
         """The reason's sentence: its template filled with the value, the period and the source."""
+        before, after = self.frame(code, risk=risk, lang=lang, period=period)
+        return before + self.format(code, value, lang) + after
+
+    def format(self, code: str, value: object, lang: str) -> str:
+        """The lead feature's value as the reason's sentence quotes it."""
         group = self.groups[code]
         if group is None:
-            shown = format_value(value, "count" if not isinstance(value, str) else "text", lang)
+            return format_value(value, "count" if not isinstance(value, str) else "text", lang)
+        return format_value(value, group.unit, lang)
+
+    def frame(self, code: str, *, risk: bool, lang: str, period: str) -> tuple[str, str]:
+        """The sentence around the value: many rows share it, so a run fills it in once per code.
+
+        Templates quote the value at most once (``_templates`` checks); one without it is all
+        ``before``.
+        """
+        group = self.groups[code]
+        if group is None:
             if lang == "zh":
-                return f"{code} = {shown},{'提高' if risk else '降低'}违约风险({period})"
-            return f"{code} = {shown}, {'raises' if risk else 'lowers'} the risk ({period})"
+                return f"{code} = ", f",{'提高' if risk else '降低'}违约风险({period})"
+            return f"{code} = ", f", {'raises' if risk else 'lowers'} the risk ({period})"
         template = getattr(group, f"{'risk' if risk else 'support'}_{lang}")
         source = group.source_zh if lang == "zh" else group.source_en
-        return template.format(value=format_value(value, group.unit, lang), period=period, source=source)
+        filled = template.format(value=VALUE_MARK, period=period, source=source)
+        before, _, after = filled.partition(VALUE_MARK)
+        return before, after
 
     def repair(self, code: str, lang: str) -> str | None:
         group = self.groups[code]

@@ -7,24 +7,27 @@ English. The columns are declared once, as data, so the workbook and the CSV can
 
 Formats, identical in both files: limits are whole yuan; rates and PDs are percentages with
 two decimals (the CSV writes ``"4.25%"``, the workbook stores ``0.0425`` with format
-``0.00%``); dates are ISO ``YYYY-MM-DD`` (real Excel dates in the workbook). The CSV is UTF-8
+``0.00%``); dates are ISO ``YYYY-MM-DD`` (real Excel dates in the workbook). Rounding is half
+up from the number's shortest decimal form, so 0.04125 is 4.13%, not 4.12%. The CSV is UTF-8
 with a BOM, so Excel detects the encoding, and ends lines with ``\\r\\n`` (RFC 4180, what Excel
 writes); text starting with ``= + - @`` is prefixed with ``'`` there so Excel never runs it
 as a formula (the workbook stores text as text, so it needs no prefix).
 
-Equal input gives equal bytes: the workbook is assembled in memory, so xlsxwriter stamps
-every zip entry with its fixed 1980-01-01 time, and its creation date is the ``created``
-argument (the run date), never the clock.
+A province has hundreds of thousands of rows to write, so every column is formatted for all
+rows at once with Arrow's string kernels, each row's XML and CSV line is built in bulk, and a
+branch's file is a slice of those bytes wrapped by ``workbook.py``. Branches are rendered in
+batches of about ``BATCH_ROWS`` rows to bound memory, and written by threads (zlib and file
+writes release the GIL). Equal input gives equal bytes: the workbook's zip entries carry a
+fixed time and its creation date is the ``created`` argument (the run date), never the clock.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import functools
 import io
-import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -32,16 +35,21 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import xlsxwriter
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from whitelist.core.decisions import DECISION_ZH
 from whitelist.core.errors import ConfigError, InputDataError, preview
-from whitelist.core.io import atomic_path, write_bytes
+from whitelist.core.io import write_bytes
+from whitelist.scoring import workbook as wb
 
 Kind = Literal["text", "money", "rate", "date", "int", "pd"]
 N_REASONS = 4
 DEFAULT_CREATED = dt.datetime(2000, 1, 1)
 """Workbook creation time when the caller gives no run date: a constant, never the clock."""
+BATCH_ROWS = 100_000
+"""Rows rendered at once: a batch's XML is about 1.5 KB a row."""
+MAX_WIDTH = 60
 
 VISIT_FOCUS_LABELS: Mapping[bool, str] = {True: "是 / yes", False: "否 / no"}
 ABOUT_SHEET = "说明 About"
@@ -49,6 +57,13 @@ MASKED_NOTE = (
     "个人信息（法定代表人姓名、联系电话）已脱敏。",
     "Personal data (legal representative's name, phone) is masked.",
 )
+WIDE_CHARACTERS = (
+    r"[\x{1100}-\x{115F}\x{2E80}-\x{303E}\x{3041}-\x{33FF}\x{3400}-\x{4DBF}\x{4E00}-\x{9FFF}\x{A000}-\x{A4CF}"
+    r"\x{AC00}-\x{D7A3}\x{F900}-\x{FAFF}\x{FE30}-\x{FE4F}\x{FF00}-\x{FF60}\x{FFE0}-\x{FFE6}\x{20000}-\x{3FFFD}]"
+)
+"""East Asian wide and full-width characters (RE2 syntax): they take two columns of a sheet."""
+FORMULA_START = r"^[=+\-@\t\r]"
+"""Text Excel would run as a formula when it opens a CSV."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,6 +112,10 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
     "bank",
     "branch",
 )
+STYLES: Mapping[Kind, int] = {
+    "text": 0, "int": 0, "money": wb.MONEY_STYLE, "rate": wb.PERCENT_STYLE, "pd": wb.PERCENT_STYLE,
+    "date": wb.DATE_STYLE,
+}
 
 
 def mask_person_name(value: str | None) -> str | None:
@@ -115,129 +134,219 @@ def mask_phone(value: str | None) -> str | None:
     return value[0] + "*" * (len(value) - 1)
 
 
-def _missing(value: Any) -> bool:
-    """None, NaN, NA or NaT; called for every cell, so the common cases come first."""
-    if value is None:
-        return True
-    if isinstance(value, (str, int, dt.date)):
-        return False
-    if isinstance(value, float):
-        return value != value
-    return bool(pd.isna(value))
+# --- Arrow text helpers ------------------------------------------------------------------------
+
+NULL_TEXT = pa.scalar(None, pa.string())
 
 
-def _as_date(value: Any) -> dt.date | None:
-    if _missing(value):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return pd.Timestamp(value).date()
+def _join(*parts: Any) -> pa.Array:
+    """Concatenate text arrays and constants element-wise; null where any part is null."""
+    return pc.binary_join_element_wise(*parts, "")
 
 
-def _round(value: Any, places: str, scale: int = 1) -> Decimal:
-    """Round half up from the float's shortest repr, so 0.04125 becomes 4.13%, not 4.12%."""
-    return (Decimal(repr(float(value))) * scale).quantize(Decimal(places), rounding=ROUND_HALF_UP)
+def _stars(texts: pa.Array) -> pa.Array:
+    return pc.replace_substring_regex(texts, "(?s).", "*")
 
 
-def _percent(value: Any) -> str:
-    return "" if _missing(value) else f"{_round(value, '0.01', scale=100)}%"
+def _text(values: pd.Series) -> pa.Array:
+    """Values as Arrow text; None, NaN, NA and '' are absent (null)."""
+    texts = pa.array(values.astype("string"), pa.string())
+    return pc.if_else(pc.equal(texts, ""), NULL_TEXT, texts)
 
 
-def _csv_text(value: Any) -> str:
-    text = "" if _missing(value) else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+def mask_names(texts: pa.Array) -> pa.Array:
+    """``mask_person_name`` for a whole column."""
+    return _join(pc.utf8_slice_codeunits(texts, 0, 1), _stars(pc.utf8_slice_codeunits(texts, 1)))
 
 
-@dataclass(frozen=True, kw_only=True)
-class _KindFormat:
-    """How one kind of value is written: as CSV text, as a workbook value, with which format."""
-
-    csv: Callable[[Any], str]
-    cell: Callable[[Any], Any]
-    writer: str
-    num_format: str | None = None
+def mask_phones(texts: pa.Array) -> pa.Array:
+    """``mask_phone`` for a whole column."""
+    long = _join(pc.utf8_slice_codeunits(texts, 0, 3), _stars(pc.utf8_slice_codeunits(texts, 3, -4)),
+                 pc.utf8_slice_codeunits(texts, -4))
+    return pc.if_else(pc.greater_equal(pc.utf8_length(texts), 8), long, mask_names(texts))
 
 
-_KINDS: Mapping[str, _KindFormat] = {
-    "text": _KindFormat(csv=_csv_text, cell=lambda v: None if _missing(v) else str(v), writer="write_string"),
-    "money": _KindFormat(
-        csv=lambda v: "" if _missing(v) else str(int(_round(v, "1"))),
-        cell=lambda v: None if _missing(v) else int(_round(v, "1")),
-        writer="write_number",
-        num_format="#,##0",
-    ),
-    "rate": _KindFormat(
-        csv=_percent,
-        cell=lambda v: None if _missing(v) else float(v),
-        writer="write_number",
-        num_format="0.00%",
-    ),
-    "pd": _KindFormat(
-        csv=_percent,
-        cell=lambda v: None if _missing(v) else float(v),
-        writer="write_number",
-        num_format="0.00%",
-    ),
-    "int": _KindFormat(
-        csv=lambda v: "" if _missing(v) else str(int(v)),
-        cell=lambda v: None if _missing(v) else int(v),
-        writer="write_number",
-    ),
-    "date": _KindFormat(
-        csv=lambda v: "" if (d := _as_date(v)) is None else d.isoformat(),
-        cell=_as_date,
-        writer="write_datetime",
-        num_format="yyyy-mm-dd",
-    ),
-}
+def display_width(texts: pa.Array) -> np.ndarray:
+    """Columns each text takes in a sheet: wide East Asian characters count twice; 0 when absent."""
+    width = pc.add(pc.utf8_length(texts), pc.count_substring_regex(texts, WIDE_CHARACTERS))
+    return width.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
-def _reasons(frame: pd.DataFrame, i: int) -> list[str | None]:
-    """``CODE: 中文 / English`` per row, leaving out whichever text is absent; None when no reason."""
-    code, zh, en = (frame[c].astype("string").replace("", pd.NA) for c in
-                    (f"reason_{i}", f"reason_{i}_text_zh", f"reason_{i}_text_en"))
-    both = zh + " / " + en
-    texts = both.fillna(zh).fillna(en)
-    shown = (code + ": " + texts).fillna(code)
-    return [None if v is None or v is pd.NA else str(v) for v in shown.astype(object)]
+def _xml_text(texts: pa.Array) -> pa.Array:
+    """Text as XML element content; the rare text needing Excel's ``_xHHHH_`` escapes goes through Python."""
+    escaped = texts
+    for raw, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+        escaped = pc.replace_substring(escaped, raw, entity)
+    unsafe = pc.match_substring_regex(texts, wb.UNSAFE_TEXT).fill_null(False)
+    if not pc.any(unsafe).as_py():
+        return escaped
+    values = escaped.to_numpy(zero_copy_only=False).copy()
+    originals = texts.to_numpy(zero_copy_only=False)
+    for i in np.flatnonzero(unsafe.to_numpy(zero_copy_only=False)):
+        values[i] = wb.escape_text(originals[i])
+    return pa.array(values, pa.string())
 
 
-def _display(frame: pd.DataFrame) -> dict[str, list[Any]]:
-    """Every extract column as managers see it: masked, labelled in both languages, reasons spelled out."""
-    shown: dict[str, list[Any]] = {c.source: frame[c.source].tolist() for c in EXTRACT_COLUMNS}
-    shown["legal_rep_name"] = [mask_person_name(None if _missing(v) else str(v)) for v in shown["legal_rep_name"]]
-    shown["phone"] = [mask_phone(None if _missing(v) else str(v)) for v in shown["phone"]]
-    shown["decision"] = [f"{DECISION_ZH[d]} / {d}" for d in shown["decision"]]
-    shown["visit_focus"] = [v if _missing(v) else VISIT_FOCUS_LABELS[bool(v)] for v in shown["visit_focus"]]
-    for i in range(1, N_REASONS + 1):
-        shown[f"reason_{i}"] = _reasons(frame, i)
-    return shown
+def _csv_field(texts: pa.Array) -> pa.Array:
+    """RFC 4180 quoting, as Python's csv writer does it: only fields holding ``" , CR LF`` are quoted."""
+    texts = texts.fill_null("")
+    quoted = _join('"', pc.replace_substring(texts, '"', '""'), '"')
+    return pc.if_else(pc.match_substring_regex(texts, '[",\r\n]'), quoted, texts)
+
+
+# --- numbers and dates -------------------------------------------------------------------------
+
+
+def half_up(values: np.ndarray, decimals: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each value rounded half up to ``decimals`` places from its shortest decimal form, as an integer
+    count of 10**-decimals, and where it is present. Exact in integers for values with at most
+    9 decimals (all the engine writes); any other value takes the Decimal route.
+    """
+    x = np.asarray(values, dtype=float)
+    present = np.isfinite(x)
+    k = np.rint(np.where(present, x, 0.0) * 1e9)
+    exact = present & (np.abs(k) < 2.0**53) & (k / 1e9 == x)
+    k = np.where(exact, k, 0.0)  # the others are done below, and may not fit an int64
+    unit = 10 ** (9 - decimals)
+    units = np.sign(k).astype(np.int64) * ((np.abs(k).astype(np.int64) + unit // 2) // unit)
+    for i in np.flatnonzero(present & ~exact):
+        scaled = Decimal(repr(float(x[i]))) * 10**decimals
+        units[i] = int(scaled.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return np.where(present, units, 0), present
+
+
+def _int_text(numbers: np.ndarray, present: np.ndarray) -> pa.Array:
+    return pa.array(numbers, pa.int64(), mask=~present).cast(pa.string())
+
+
+def _percent_text(units: np.ndarray, present: np.ndarray) -> pa.Array:
+    """Hundredths of a percent as ``4.25%``."""
+    whole, cents = np.divmod(np.abs(units), 100)
+    sign = pa.array(np.where(units < 0, "-", ""), pa.string())
+    cents_text = pc.utf8_lpad(_int_text(cents, present), 2, "0")
+    return _join(sign, _int_text(whole, present), ".", cents_text, "%")
+
+
+def _date_days(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Days since 1970-01-01 of dates, datetimes or timestamps (time of day dropped), and presence."""
+    days = pd.to_datetime(values, errors="raise").to_numpy().astype("datetime64[D]")
+    present = ~np.isnat(days)
+    return np.where(present, days.astype(np.int64), 0), present
+
+
+# --- one batch of rows, rendered ------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class _Prepared:
-    """One column, formatted once for the whole selection: CSV text, workbook value, display width."""
+class _Column:
+    """One column for a batch of rows: CSV field, the cell's XML after its reference, display width."""
 
-    csv: list[str]
-    cells: list[Any]
-    widths: np.ndarray
+    csv: pa.Array
+    cell: pa.Array
+    width: np.ndarray
 
 
-def _prepare(frame: pd.DataFrame) -> dict[str, _Prepared]:
-    shown = _display(frame)
-    out = {}
-    for column in EXTRACT_COLUMNS:
-        kind = _KINDS[column.kind]
-        values = shown[column.source]
-        texts = [kind.csv(v) for v in values]
-        out[column.source] = _Prepared(
-            csv=texts,
-            cells=[kind.cell(v) for v in values],
-            widths=np.fromiter((_width(t) for t in texts), dtype=np.int64, count=len(texts)),
-        )
-    return out
+def _text_column(texts: pa.Array, style: int = 0) -> _Column:
+    shown = pc.if_else(pc.match_substring_regex(texts, FORMULA_START).fill_null(False), _join("'", texts), texts)
+    styled = f' s="{style}"' if style else ""
+    return _Column(
+        csv=_csv_field(shown),
+        cell=_join(f'"{styled}{wb.TEXT_CELL}', _xml_text(texts), wb.TEXT_END),
+        width=display_width(shown),
+    )
+
+
+def _number_column(csv_text: pa.Array, value_text: pa.Array, style: int) -> _Column:
+    styled = f' s="{style}"' if style else ""
+    return _Column(
+        csv=csv_text.fill_null(""),
+        cell=_join(f'"{styled}><v>', value_text, "</v></c>"),
+        width=display_width(csv_text),
+    )
+
+
+def _reasons(frame: pd.DataFrame, i: int) -> pa.Array:
+    """``CODE: 中文 / English`` per row, leaving out whichever text is absent; null when no reason."""
+    code, zh, en = (_text(frame[c]) for c in (f"reason_{i}", f"reason_{i}_text_zh", f"reason_{i}_text_en"))
+    texts = pc.coalesce(_join(zh, " / ", en), zh, en)
+    return pc.coalesce(_join(code, ": ", texts), code)
+
+
+def _render(frame: pd.DataFrame, column: ExtractColumn) -> _Column:
+    source, kind = frame[column.source], column.kind
+    if kind == "money":
+        units, present = half_up(pd.to_numeric(source).to_numpy(dtype=float, na_value=np.nan), 0)
+        text = _int_text(units, present)
+        return _number_column(text, text, STYLES[kind])
+    if kind in ("rate", "pd"):
+        numbers = pd.to_numeric(source).to_numpy(dtype=float, na_value=np.nan)
+        units, present = half_up(numbers, 4)
+        shortest = pa.array(numbers, pa.float64(), mask=~present).cast(pa.string())
+        return _number_column(_percent_text(units, present), shortest, STYLES[kind])
+    if kind == "int":
+        numbers = pd.to_numeric(source)
+        present = numbers.notna().to_numpy()
+        text = _int_text(numbers.fillna(0).to_numpy().astype(np.int64), present)
+        return _number_column(text, text, STYLES[kind])
+    if kind == "date":
+        days, present = _date_days(source)
+        iso = pa.array(days.astype("datetime64[D]"), pa.date32(), mask=~present).cast(pa.string())
+        serial = _int_text(days + (dt.date(1970, 1, 1) - wb.EXCEL_EPOCH).days, present)
+        return _number_column(iso, serial, STYLES[kind])
+    if column.source == "legal_rep_name":
+        return _text_column(mask_names(_text(source)))
+    if column.source == "phone":
+        return _text_column(mask_phones(_text(source)))
+    if column.source == "decision":
+        return _text_column(_text(source.map({d: f"{zh} / {d}" for d, zh in DECISION_ZH.items()})))
+    if column.source == "visit_focus":
+        return _text_column(_text(source.map(lambda v: VISIT_FOCUS_LABELS[bool(v)] if pd.notna(v) else None)))
+    if column.source.startswith("reason_"):
+        return _text_column(_reasons(frame, int(column.source.removeprefix("reason_"))))
+    return _text_column(_text(source))
+
+
+def _buffer(texts: pa.Array) -> tuple[np.ndarray, memoryview]:
+    """A string array's offsets and bytes, so a run of rows is one slice of its memory."""
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32, count=len(texts) + 1, offset=texts.offset * 4)
+    data = texts.buffers()[2]
+    return offsets, memoryview(data if data is not None else b"")
+
+
+@dataclass(frozen=True)
+class _Branch:
+    bank: str
+    branch: str
+    start: int
+    stop: int
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """Rendered rows of consecutive branches: each branch's rows are one slice of the line bytes."""
+
+    xlsx_offsets: np.ndarray
+    xlsx: memoryview
+    csv_offsets: np.ndarray
+    csv: memoryview
+    widths: list[np.ndarray]
+
+
+def _render_batch(frame: pd.DataFrame, row_numbers: np.ndarray) -> _Batch:
+    rendered = [_render(frame, c) for c in EXTRACT_COLUMNS]
+    numbers = pa.array(row_numbers, pa.int64()).cast(pa.string())
+    cells = [
+        _join(f'<c r="{wb.column_letter(j)}', numbers, col.cell).fill_null("") for j, col in enumerate(rendered)
+    ]
+    xlsx = _join('<row r="', numbers, '">', *cells, "</row>")
+    lines = _join(pc.binary_join_element_wise(*(col.csv for col in rendered), ","), "\r\n")
+    xlsx_offsets, xlsx_bytes = _buffer(xlsx)
+    csv_offsets, csv_bytes = _buffer(lines)
+    return _Batch(xlsx_offsets, xlsx_bytes, csv_offsets, csv_bytes, [col.width for col in rendered])
+
+
+# --- files ---------------------------------------------------------------------------------
 
 
 def _check_file_name(kind: str, value: Any) -> str:
@@ -250,7 +359,7 @@ def _check_file_name(kind: str, value: Any) -> str:
         and all(ch.isalnum() or ch in "-_." for ch in value)
     )
     if not ok:
-        shown = None if _missing(value) else value  # pandas may hold a missing id as NaN
+        shown = None if value is None or (isinstance(value, float) and value != value) else value
         raise InputDataError(
             f"{kind} id {shown!r} cannot be used as a file name; expected letters, digits, '-', '_' or '.' "
             "(not starting with '.'); fix the branch assignment"
@@ -266,66 +375,63 @@ def _sheet_name(branch: str) -> str:
     return name + "_" if name.lower() == "history" else name
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _width(text: str) -> int:
-    if text.isascii():
-        return len(text)
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+HEADERS = pa.array([c.header for c in EXTRACT_COLUMNS], pa.string())
+HEADER_WIDTHS = display_width(HEADERS)
+HEADER_ROW = wb.row_xml(1, [wb.text_cell(j, 1, c.header, wb.HEADER_STYLE) for j, c in enumerate(EXTRACT_COLUMNS)])
 
 
-def _write_csv(path: Path, prepared: dict[str, _Prepared], rows: np.ndarray) -> None:
+def _csv_header() -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([c.header for c in EXTRACT_COLUMNS])
-    columns = [prepared[c.source].csv for c in EXTRACT_COLUMNS]
-    writer.writerows([col[r] for col in columns] for r in rows)
-    write_bytes(path, buffer.getvalue().encode("utf-8-sig"))
+    csv.writer(buffer, lineterminator="\r\n").writerow([c.header for c in EXTRACT_COLUMNS])
+    return buffer.getvalue().encode("utf-8-sig")
 
 
-def _write_xlsx(
-    path: Path,
-    prepared: dict[str, _Prepared],
-    rows: np.ndarray,
-    bank: str,
-    branch: str,
-    counts: Mapping[str, int],
-    created: dt.datetime,
-) -> None:
-    with atomic_path(path) as tmp:
-        workbook = xlsxwriter.Workbook(str(tmp), {"in_memory": True})
-        workbook.set_properties({"title": f"{bank} {branch}", "author": "whitelist", "created": created})
-        header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-        formats = {
-            k: workbook.add_format({"num_format": f.num_format}) for k, f in _KINDS.items() if f.num_format
-        }
+CSV_HEADER = _csv_header()
 
-        sheet = workbook.add_worksheet(_sheet_name(branch))
-        for col, column in enumerate(EXTRACT_COLUMNS):
-            kind, values = _KINDS[column.kind], prepared[column.source]
-            sheet.write_string(0, col, column.header, header)
-            write, fmt = getattr(sheet, kind.writer), formats.get(column.kind)
-            cells = values.cells
-            for r, i in enumerate(rows.tolist(), start=1):
-                value = cells[i]
-                if value is not None:
-                    write(r, col, value, fmt)
-            widest = max(_width(column.header), int(values.widths[rows].max()) if len(rows) else 0)
-            sheet.set_column(col, col, min(widest + 2, 60))
-        sheet.freeze_panes(1, 0)
-        sheet.autofilter(0, 0, len(rows), len(EXTRACT_COLUMNS) - 1)
 
-        about = workbook.add_worksheet(ABOUT_SHEET)
-        lines: list[tuple[str, str | int]] = [("银行 / Bank", bank), ("网点 / Branch", branch)]
-        lines += [(f"{DECISION_ZH[d]}户数 / {d} rows", n) for d, n in counts.items()]
-        lines += [("合计 / Total", len(rows))]
-        for r, (label, value) in enumerate(lines):
-            about.write_string(r, 0, label, header)
-            (about.write_number if isinstance(value, int) else about.write_string)(r, 1, value)
-        for r, note in enumerate(MASKED_NOTE, start=len(lines) + 1):
-            about.write_string(r, 0, note)
-        about.set_column(0, 0, 28)
-        about.set_column(1, 1, max(_width(bank), _width(branch), 10) + 2)
-        workbook.close()
+def _about_sheet(bank: str, branch: str, counts: Mapping[str, int], total: int) -> wb.Sheet:
+    lines: list[tuple[str, str | int]] = [("银行 / Bank", bank), ("网点 / Branch", branch)]
+    lines += [(f"{DECISION_ZH[d]}户数 / {d} rows", n) for d, n in counts.items()]
+    lines += [("合计 / Total", total)]
+    rows = []
+    for r, (label, value) in enumerate(lines, start=1):
+        shown = wb.number_cell(1, r, value) if isinstance(value, int) else wb.text_cell(1, r, value)
+        rows.append(wb.row_xml(r, [wb.text_cell(0, r, label, wb.HEADER_STYLE), shown]))
+    for r, note in enumerate(MASKED_NOTE, start=len(lines) + 2):
+        rows.append(wb.row_xml(r, [wb.text_cell(0, r, note)]))
+    ids = display_width(pa.array([bank, branch], pa.string()))
+    return wb.Sheet(
+        name=ABOUT_SHEET, rows="".join(rows).encode(), n_rows=len(lines) + 1 + len(MASKED_NOTE), n_cols=2,
+        widths=(28, max(int(ids.max()), 10) + 2),
+    )
+
+
+def _write_branch(folder: Path, batch: _Batch, job: _Branch, created: dt.datetime) -> list[Path]:
+    a, b = job.start, job.stop
+    widths = [
+        min(max(int(head), int(w[a:b].max()) if b > a else 0) + 2, MAX_WIDTH)
+        for head, w in zip(HEADER_WIDTHS, batch.widths, strict=True)
+    ]
+    rows = HEADER_ROW.encode() + batch.xlsx[batch.xlsx_offsets[a]:batch.xlsx_offsets[b]].tobytes()
+    sheet = wb.Sheet(name=_sheet_name(job.branch), rows=rows, n_rows=b - a + 1, n_cols=len(EXTRACT_COLUMNS),
+                     widths=widths, frozen_header=True, autofilter=True)
+    about = _about_sheet(job.bank, job.branch, job.counts, b - a)
+    book = wb.workbook_bytes([sheet, about], title=f"{job.bank} {job.branch}", author="whitelist", created=created)
+    lines = CSV_HEADER + batch.csv[batch.csv_offsets[a]:batch.csv_offsets[b]].tobytes()
+    stem = folder / job.bank / job.branch
+    return [write_bytes(stem.with_name(f"{job.branch}.xlsx"), book), write_bytes(stem.with_name(f"{job.branch}.csv"), lines)]
+
+
+def _batches(branches: list[_Branch]) -> Iterator[list[_Branch]]:
+    """Consecutive branches, about ``BATCH_ROWS`` rows at a time (a bigger branch alone)."""
+    batch: list[_Branch] = []
+    for job in branches:
+        if batch and job.stop - batch[0].start > BATCH_ROWS:
+            yield batch
+            batch = []
+        batch.append(job)
+    if batch:
+        yield batch
 
 
 def write_extracts(
@@ -339,8 +445,8 @@ def write_extracts(
     """Write ``folder/<bank>/<branch>.xlsx`` and ``.csv`` for every branch with a selected row.
 
     ``created`` (the run date) becomes the workbook's creation date, so reruns are
-    byte-identical. ``workers`` > 1 writes branches in that many forked processes (same
-    bytes). Returns the paths written, sorted; nothing is written when no row is selected.
+    byte-identical. ``workers`` threads write branches (same bytes however many). Returns the
+    paths written, sorted; nothing is written when no row is selected.
     """
     unknown = [d for d in decisions if d not in DECISION_ZH]
     if unknown:
@@ -362,61 +468,39 @@ def write_extracts(
     for kind in ("bank", "branch"):
         for value in selected[kind].drop_duplicates():
             _check_file_name(kind, value)
-    order = selected.assign(_contact=pd.to_datetime(selected["contact_by"].map(_as_date)))
-    order = order.sort_values(["_contact", "priority_rank", "uscc"], na_position="last", kind="stable")
-    order = order.reset_index(drop=True)
-    prepared = _prepare(order)
-    decision = order["decision"].to_numpy()
-
-    jobs: list[_Job] = []
-    for (bank, branch), positions in order.groupby(["bank", "branch"], sort=True).indices.items():
-        rows = np.sort(positions)  # the sorted order within the branch
-        counts = {d: int((decision[rows] == d).sum()) for d in decisions}
-        jobs.append(_Job(folder=Path(folder), bank=bank, branch=branch, rows=rows, counts=counts, created=stamp))
-    written = _run_jobs(jobs, prepared, workers)
+    # A branch's rows are consecutive, in the order managers work them: contact date, priority, code.
+    days, present = _date_days(selected["contact_by"])
+    contact = pd.Series(np.where(present, days, np.nan), index=selected.index)
+    order = selected.assign(_contact=contact).sort_values(
+        ["bank", "branch", "_contact", "priority_rank", "uscc"], na_position="last", kind="stable"
+    ).reset_index(drop=True)
+    branches = _branches(order, decisions)
+    written: list[Path] = []
+    with ThreadPoolExecutor(max(workers, 1)) as pool:
+        for batch in _batches(branches):
+            start, stop = batch[0].start, batch[-1].stop
+            part = order.iloc[start:stop].reset_index(drop=True)
+            local = [
+                _Branch(j.bank, j.branch, j.start - start, j.stop - start, j.counts) for j in batch
+            ]
+            numbers = np.concatenate([np.arange(2, j.stop - j.start + 2) for j in local])
+            rendered = _render_batch(part, numbers)
+            for paths in pool.map(lambda job: _write_branch(Path(folder), rendered, job, stamp), local):
+                written += paths
     return sorted(written)
 
 
-@dataclass(frozen=True)
-class _Job:
-    folder: Path
-    bank: str
-    branch: str
-    rows: np.ndarray
-    counts: dict[str, int]
-    created: dt.datetime
-
-    def run(self, prepared: dict[str, _Prepared]) -> list[Path]:
-        xlsx, csv_path = self.folder / self.bank / f"{self.branch}.xlsx", self.folder / self.bank / f"{self.branch}.csv"
-        _write_xlsx(xlsx, prepared, self.rows, self.bank, self.branch, self.counts, self.created)
-        _write_csv(csv_path, prepared, self.rows)
-        return [xlsx, csv_path]
-
-
-_SHARED: dict[str, Any] = {}
-"""What forked workers read instead of receiving it pickled: the prepared columns and the jobs."""
-
-
-def _run_share(index: list[int]) -> list[Path]:
-    return [p for i in index for p in _SHARED["jobs"][i].run(_SHARED["prepared"])]
-
-
-def _run_jobs(jobs: list[_Job], prepared: dict[str, _Prepared], workers: int) -> list[Path]:
-    """Write every branch's files; with ``workers`` > 1, branches are shared among forked processes.
-
-    Each file depends only on its own rows, so the bytes are the same however the work is split.
-    xlsxwriter is pure Python, so processes (not threads) are what uses a second core.
-    """
-    import multiprocessing
-
-    if workers <= 1 or len(jobs) < 2 * workers or "fork" not in multiprocessing.get_all_start_methods():
-        return [p for job in jobs for p in job.run(prepared)]
-    from concurrent.futures import ProcessPoolExecutor
-
-    shares = [list(range(i, len(jobs), workers * 4)) for i in range(workers * 4)]
-    _SHARED.update(jobs=jobs, prepared=prepared)
-    try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            return [p for paths in pool.map(_run_share, shares) for p in paths]
-    finally:
-        _SHARED.clear()
+def _branches(order: pd.DataFrame, decisions: tuple[str, ...]) -> list[_Branch]:
+    """The branches of rows sorted by bank and branch, each with its slice and counts by decision."""
+    if order.empty:
+        return []
+    keys = order["bank"].astype(str) + "\x00" + order["branch"].astype(str)
+    bounds = np.flatnonzero(keys.to_numpy()[1:] != keys.to_numpy()[:-1]) + 1
+    starts = np.concatenate([[0], bounds])
+    stops = np.concatenate([bounds, [len(order)]])
+    decision = order["decision"].to_numpy()
+    bank, branch = order["bank"].to_numpy(), order["branch"].to_numpy()
+    return [
+        _Branch(bank[a], branch[a], int(a), int(b), {d: int((decision[a:b] == d).sum()) for d in decisions})
+        for a, b in zip(starts, stops, strict=True)
+    ]

@@ -111,12 +111,12 @@ def reason_columns(
                 values_of = [*uniques.tolist(), None]  # code -1 (empty) reads the None
                 risk_of = risky[rows]
                 for lang in LANGS:
-                    rendered = {
-                        flag: np.array([groups.render(code, risk=flag, lang=lang, value=v, period=periods[code][lang])
-                                        for v in values_of], dtype=object)
-                        for flag in (True, False)
-                    }
-                    text[lang][rows, slot] = np.where(risk_of, rendered[True][codes_of], rendered[False][codes_of])
+                    shown = np.array([groups.format(code, v, lang) for v in values_of], dtype=object)[codes_of]
+                    for flag in (True, False):
+                        where_flag = risk_of == flag
+                        if where_flag.any():
+                            before, after = groups.frame(code, risk=flag, lang=lang, period=periods[code][lang])
+                            text[lang][rows[where_flag], slot] = before + shown[where_flag] + after
                     fix = groups.repair(code, lang)
                     if fix:
                         for i in rows[risky[rows]]:

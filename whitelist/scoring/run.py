@@ -12,6 +12,7 @@ import os
 import shutil
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -52,7 +53,7 @@ MODEL_COPY = "model"
 """The model's JSON files, copied into the run folder for the pages and the report."""
 REASON_GROUPS_FILE = "reason_groups.json"
 EXTRACT_WORKERS = min(2, os.cpu_count() or 1)
-"""Processes writing branch workbooks: xlsxwriter is pure Python, so a second core halves the time."""
+"""Threads writing branch files: compressing and writing them release the GIL."""
 
 
 @dataclass(frozen=True)
@@ -266,33 +267,35 @@ def _write_outputs(
 ) -> list[Path]:
     tmp.mkdir(parents=True)
     task = progress.task("Writing the run folder", 5)
-    files = [write_parquet(tmp / WHITELIST_FILE, _to_arrow(table))]
-    progress.advance(task)
-    contrib = {"uscc": pa.array(frame["uscc"].iloc[scored_rows].astype(object).to_list(), pa.string())}
-    contrib["raw_score"] = pa.array(np.round(scored.raw_score, 6))
-    contrib["base_value"] = pa.array(scored.base_value)
-    for j, code in enumerate(groups.codes):
-        contrib[code] = pa.array(scored.groups[:, j])
-    files.append(write_parquet(tmp / CONTRIBUTIONS_FILE, pa.table(contrib)))
-    progress.advance(task)
-    rule_inputs = [f for r in scr.rules.rules for f in r.when.inputs() if f in frame.columns]
-    used = list(dict.fromkeys([*artefact.features, *rule_inputs]))
-    inputs = frame[["uscc", *used]].assign(policy_need=scr.need, policy_capacity=scr.capacity)
-    files.append(write_parquet(tmp / INPUTS_FILE, pa.Table.from_pandas(inputs, preserve_index=False)))
-    progress.advance(task)
-    files.append(write_parquet(tmp / DECISION_LOG_FILE, build_decision_log(frame, scr, dec)))
-    progress.advance(task)
-    files += _model_files(tmp, model_dir, groups, features, as_of)
     extract_input = table.assign(
         name=frame["name"].astype(object).to_numpy(),
         legal_rep_name=frame["legal_rep_name"].astype(object).to_numpy(),
         phone=frame["phone"].astype(object).to_numpy(),
-        contact_by=_as_dates(table["contact_by"]),
-        process_by=_as_dates(table["process_by"]),
-        valid_until=_as_dates(table["valid_until"]),
     )
     created = table["run_date"].iloc[0] if len(table) else None
-    files += write_extracts(extract_input, tmp / EXTRACTS_DIR, created=created, workers=EXTRACT_WORKERS)
+    # The extracts are the longest write; they run beside the Parquet files, which release the GIL.
+    with ThreadPoolExecutor(1) as pool:
+        extracts = pool.submit(
+            write_extracts, extract_input, tmp / EXTRACTS_DIR, created=created, workers=EXTRACT_WORKERS
+        )
+        files = [write_parquet(tmp / WHITELIST_FILE, _to_arrow(table))]
+        progress.advance(task)
+        contrib = {"uscc": pa.array(frame["uscc"].iloc[scored_rows].astype(object).to_list(), pa.string())}
+        contrib["raw_score"] = pa.array(np.round(scored.raw_score, 6))
+        contrib["base_value"] = pa.array(scored.base_value)
+        for j, code in enumerate(groups.codes):
+            contrib[code] = pa.array(scored.groups[:, j])
+        files.append(write_parquet(tmp / CONTRIBUTIONS_FILE, pa.table(contrib)))
+        progress.advance(task)
+        rule_inputs = [f for r in scr.rules.rules for f in r.when.inputs() if f in frame.columns]
+        used = list(dict.fromkeys([*artefact.features, *rule_inputs]))
+        inputs = frame[["uscc", *used]].assign(policy_need=scr.need, policy_capacity=scr.capacity)
+        files.append(write_parquet(tmp / INPUTS_FILE, pa.Table.from_pandas(inputs, preserve_index=False)))
+        progress.advance(task)
+        files.append(write_parquet(tmp / DECISION_LOG_FILE, build_decision_log(frame, scr, dec)))
+        progress.advance(task)
+        files += _model_files(tmp, model_dir, groups, features, as_of)
+        files += extracts.result()
     progress.advance(task)
     return files
 
@@ -323,10 +326,6 @@ def _model_files(tmp: Path, model_dir: Path, groups: GroupMap, features: Feature
         })
     out.append(write_json(tmp / REASON_GROUPS_FILE, {"as_of": as_of.isoformat(), "groups": reasons}))
     return out
-
-
-def _as_dates(values: pd.Series) -> list[date | None]:
-    return [None if pd.isna(v) else pd.Timestamp(v).date() for v in values]
 
 
 def _hash_or_none(path: Path) -> str | None:
