@@ -193,9 +193,13 @@ def _core(title: str, author: str, created: dt.datetime) -> str:
 
 
 def workbook_bytes(
-    sheets: Sequence[Sheet], *, title: str, author: str, created: dt.datetime, compresslevel: int = 6
+    sheets: Sequence[Sheet], *, title: str, author: str, created: dt.datetime, compresslevel: int = 1
 ) -> bytes:
-    """The .xlsx file of ``sheets`` (the first one selected), every entry stamped 1980-01-01."""
+    """The .xlsx file of ``sheets`` (the first one selected), every entry stamped 1980-01-01.
+
+    Level 1 deflate: at 200,000 enterprises the workbooks are 15 MB instead of 13 MB at level 6,
+    written in 2.8 s instead of 4.3 s.
+    """
     if not sheets:
         raise ValueError("a workbook needs at least one sheet")
     office = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
