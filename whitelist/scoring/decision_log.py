@@ -64,7 +64,7 @@ def _inputs(columns: dict[str, pd.Series | np.ndarray], rows: np.ndarray) -> pa.
     parts: list[pa.Array | str] = []
     for name, values in columns.items():
         sub = values.iloc[rows] if isinstance(values, pd.Series) else values[rows]
-        parts.append(pc.binary_join_element_wise(pa.array(np.full(len(rows), f"{name}=")), _format(sub), ""))
+        parts.append(pc.binary_join_element_wise(f"{name}=", _format(sub), ""))
     return pc.binary_join_element_wise(*parts, "; ") if len(parts) > 1 else parts[0]  # type: ignore[arg-type]
 
 
