@@ -33,6 +33,7 @@ def test_a_declined_enterprise_page_shows_rules_reasons_contributions_and_source
     assert "tax bureau" in html and "2023-" in html  # feature values carry their source and period
     manifest = RunFolder.open(scored_run.folder).manifest
     assert manifest["model"]["model_sha256"] in html and manifest["files"]["whitelist.parquet"] in html
+    assert "exact TreeSHAP by <code>treeshap</code>" in html  # how the contributions were computed
     assert "http://" not in html and "https://" not in html  # opens offline
 
 

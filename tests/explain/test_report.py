@@ -39,6 +39,7 @@ def test_report_figures_match_the_run(scored_run: RunResult) -> None:
     assert "the model&#39;s PD is above the review cutoff" in html or "PD01" not in manifest["rules_hit"]
     evaluation = json.loads((scored_run.folder / "model" / "evaluation.json").read_text(encoding="utf-8"))
     assert f"AUC {evaluation['test']['auc']:.3f}" in html
+    assert f"exact TreeSHAP by <code>{manifest['contributions']['method']}</code>" in html
 
 
 def test_segments_are_flagged_beyond_the_tolerance(scored_run: RunResult) -> None:

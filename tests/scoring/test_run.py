@@ -114,6 +114,26 @@ def test_rerun_gives_byte_identical_data_files(run: RunResult, scoring_case: Sco
     assert m1 == m2
 
 
+def test_pred_contrib_and_the_compiled_treeshap_write_the_same_run(run: RunResult, scoring_case: ScoringCase, tmp_path: Path) -> None:
+    args = ["score", "--model", str(scoring_case.model), "--features", str(scoring_case.features),
+            "--raw", str(scoring_case.validated), "--contributions", "pred_contrib", "--out", str(tmp_path / "lgb")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "pred_contrib" in result.output
+    slow = tmp_path / "lgb"
+    first = {p.relative_to(run.folder): p.read_bytes() for p in run.folder.rglob("*") if p.is_file()}
+    second = {p.relative_to(slow): p.read_bytes() for p in slow.rglob("*") if p.is_file()}
+    assert first.keys() == second.keys()
+    assert sorted(str(k) for k in first if first[k] != second[k]) == ["manifest.json"]
+    fast_manifest, slow_manifest = (json.loads(m[Path("manifest.json")]) for m in (first, second))
+    assert fast_manifest["contributions"] == {"method": "treeshap", "requested": "treeshap", "fallback": None}
+    assert slow_manifest["contributions"] == {"method": "pred_contrib", "requested": "pred_contrib", "fallback": None}
+    assert fast_manifest["files"] == slow_manifest["files"]
+    bad = CliRunner().invoke(app, [*args[:-4], "--contributions", "shap", "--out", str(tmp_path / "x")])
+    assert bad.exit_code == 1 and "--contributions: expected treeshap or pred_contrib, got 'shap'" in bad.output
+    assert not (tmp_path / "x").exists()
+
+
 def test_an_existing_run_folder_is_never_overwritten(run: RunResult, scoring_case: ScoringCase) -> None:
     before = (run.folder / "whitelist.parquet").read_bytes()
     with pytest.raises(InputDataError, match="already exists; a run folder is never overwritten"):

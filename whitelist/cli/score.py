@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from whitelist.cli.ui import console, option_date, progress_bars, summary_table, written
+from whitelist.cli.ui import console, option_date, option_method, progress_bars, summary_table, written
 
 
 def score(
@@ -23,6 +23,10 @@ def score(
     run_date: str | None = typer.Option(
         None, "--run-date", help="YYYY-MM-DD the contact dates count from (default: the features' as-of date)."
     ),
+    contributions: str = typer.Option(
+        "treeshap", "--contributions",
+        help="Exact TreeSHAP by the compiled path (treeshap) or by LightGBM's pred_contrib: the same numbers after rounding.",
+    ),
 ) -> None:
     """Score the visit list: exclusions, the five standards, grades, limits, rates, assignment and reasons."""
     from whitelist.models.reasons import DEFAULT_REASONS, load_reasons
@@ -31,6 +35,7 @@ def score(
     from whitelist.training.registry import resolve_model
 
     day = option_date(run_date, "--run-date")
+    method = option_method(contributions)
     from whitelist.features.build import validated_folder
 
     refuse_existing(out)
@@ -50,6 +55,7 @@ def score(
         reasons_path=reasons or DEFAULT_REASONS,
         out=out,
         run_date=day,
+        contributions=method,
     )
     with progress_bars() as progress:
         result = run_scoring(request, progress)
@@ -68,9 +74,12 @@ def show_run(result: object) -> None:
         ("whitelist total limit (CNY)", result.whitelist_limit),
         ("whitelist average rate", f"{result.average_rate:.2%}" if result.average_rate is not None else "-"),
         ("expected bad rate (mean PD)", f"{result.expected_bad_rate:.2%}" if result.expected_bad_rate is not None else "-"),
+        ("reasons: exact TreeSHAP by", result.contributions.get("method", "-")),
     ]
     summary_table("Whitelist run", ["measure", "value"], rows)
     summary_table("Drift (PSI against training)", ["input", "PSI", "status"], [(d.name, d.psi, d.status) for d in result.drift])
+    if result.contributions.get("fallback"):
+        console.print(f"[bold yellow]contributions by pred_contrib:[/bold yellow] {result.contributions['fallback']}", highlight=False)
     warned = [d for d in result.drift if d.status != "ok"]
     for d in warned:
         console.print(f"[bold yellow]drift {d.status}:[/bold yellow] {d.name} PSI {d.psi:.3f}", highlight=False)

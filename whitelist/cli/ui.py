@@ -7,6 +7,7 @@ import sys
 from datetime import date
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Literal
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -66,6 +67,15 @@ def option_date(value: str | None, option: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise ConfigError(f"{option}: expected a date as YYYY-MM-DD, got {value!r}") from None
+
+
+def option_method(value: str) -> Literal["treeshap", "pred_contrib"]:
+    """The ``--contributions`` option: one of the exact TreeSHAP methods, else an error naming it."""
+    from whitelist.core.errors import ConfigError
+
+    if value == "treeshap" or value == "pred_contrib":
+        return value
+    raise ConfigError(f"--contributions: expected treeshap or pred_contrib, got {value!r}")
 
 
 def written(paths: Sequence[Path | str]) -> None:

@@ -1,21 +1,109 @@
-"""Exact per-feature contributions (TreeSHAP) of the model's raw score.
+"""Exact per-feature contributions (TreeSHAP) of the model's raw score: the one code path for them.
 
-LightGBM's ``pred_contrib`` gives the same numbers as ``shap.TreeExplainer`` on the raw
-(log-odds) score: one column per feature and a last column with the base value, summing to
-the raw score row by row. It is the one code path for contributions; a faster exact
-algorithm can replace it here without touching its callers.
+Two methods give the same numbers (to ~1e-14, far below the 1e-6 that run files keep):
+
+* ``treeshap`` (default): the compiled exact TreeSHAP of ``models/treeshap.py``, 10x to 30x
+  faster than LightGBM on the models training produces; the booster is compiled once and kept
+  for as long as the booster lives.
+* ``pred_contrib``: LightGBM's own ``booster.predict(X, pred_contrib=True)``, the numbers
+  ``shap.TreeExplainer`` gives too. The fallback: chosen by the user, or taken automatically
+  for a booster the compiled path does not reproduce (multiclass, random forest, linear trees),
+  with the reason kept in ``Contributor.fallback``.
+
+Either way the result is (rows, features + 1): one column per feature and a last column with
+the base value, summing row by row to the raw (log-odds) score.
 """
 
 from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from typing import Literal
 
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from whitelist.models.treeshap import CompiledForest, UnsupportedModelError, compile_booster, tree_shap
 
-def exact_contributions(booster: lgb.Booster, matrix: pd.DataFrame) -> np.ndarray:
+Method = Literal["treeshap", "pred_contrib"]
+METHODS: tuple[Method, ...] = ("treeshap", "pred_contrib")
+DEFAULT_METHOD: Method = "treeshap"
+
+_COMPILED: weakref.WeakKeyDictionary[lgb.Booster, CompiledForest | UnsupportedModelError] = weakref.WeakKeyDictionary()
+"""Each booster compiled once: scoring chunks and training's repeated samples reuse it."""
+
+
+@dataclass(frozen=True)
+class Contributor:
+    """Contributions of one booster by one method; ``used`` is the method that actually runs."""
+
+    booster: lgb.Booster
+    requested: Method
+    used: Method
+    fallback: str | None
+    """Why ``treeshap`` was asked for but ``pred_contrib`` runs, else None."""
+    forest: CompiledForest | None
+
+    def __call__(self, matrix: pd.DataFrame) -> np.ndarray:
+        """(rows, features + 1) float64 contributions; the last column is the base value."""
+        if matrix.empty:
+            return np.zeros((0, self.booster.num_feature() + 1))
+        if self.forest is None:
+            return np.asarray(self.booster.predict(matrix, pred_contrib=True), dtype=np.float64)
+        return tree_shap(self.forest, model_array(self.booster, matrix))
+
+    def describe(self) -> dict[str, str | None]:
+        """What the run manifest records about how its contributions were computed."""
+        return {"method": self.used, "requested": self.requested, "fallback": self.fallback}
+
+
+def contributor(booster: lgb.Booster, method: Method = DEFAULT_METHOD) -> Contributor:
+    """The contributions of ``booster`` by ``method``, falling back to pred_contrib where it must."""
+    if method not in METHODS:
+        raise ValueError(f"unknown contributions method {method!r}: use one of {', '.join(METHODS)}")
+    if method == "pred_contrib":
+        return Contributor(booster, method, "pred_contrib", None, None)
+    compiled = _COMPILED.get(booster)
+    if compiled is None:
+        try:
+            compiled = compile_booster(booster)
+        except UnsupportedModelError as error:
+            compiled = error
+        _COMPILED[booster] = compiled
+    if isinstance(compiled, UnsupportedModelError):
+        return Contributor(booster, method, "pred_contrib", str(compiled), None)
+    return Contributor(booster, method, "treeshap", None, compiled)
+
+
+def exact_contributions(booster: lgb.Booster, matrix: pd.DataFrame, method: Method = DEFAULT_METHOD) -> np.ndarray:
     """(rows, features + 1) contributions; the last column is the base value."""
-    if matrix.empty:
-        return np.zeros((0, booster.num_feature() + 1))
-    out = booster.predict(matrix, pred_contrib=True)
-    return np.asarray(out, dtype=float)
+    return contributor(booster, method)(matrix)
+
+
+def model_array(booster: lgb.Booster, matrix: pd.DataFrame) -> np.ndarray:
+    """The float64 array LightGBM itself makes of a model matrix before it predicts.
+
+    Categorical columns become their codes in the category order the booster was trained
+    with (its ``pandas_categorical``), an unknown or missing level NaN; numbers stay as they are.
+    """
+    names = booster.feature_name()
+    if list(map(str, matrix.columns)) != names:
+        raise ValueError(
+            f"the matrix has columns {list(matrix.columns)[:5]}...; the model needs its {len(names)} features "
+            "in booster.feature_name() order: build it with ModelArtefact.matrix"
+        )
+    levels = iter(booster.pandas_categorical or [])
+    out = np.empty(matrix.shape, dtype=np.float64)
+    for j, name in enumerate(matrix.columns):
+        column = matrix[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            trained = next(levels, None)
+            if trained is not None and list(column.cat.categories) != list(trained):
+                column = column.cat.set_categories(trained)
+            codes = column.cat.codes.to_numpy(dtype=np.float64)
+            codes[codes < 0] = np.nan
+            out[:, j] = codes
+        else:
+            out[:, j] = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    return out

@@ -14,7 +14,7 @@ import pandas as pd
 from whitelist.core.errors import InputDataError, preview
 from whitelist.core.progress import NullProgress, Progress
 from whitelist.models.artefact import ModelArtefact
-from whitelist.models.contributions import exact_contributions
+from whitelist.models.contributions import DEFAULT_METHOD, Method, contributor
 from whitelist.models.reasons import CONTRIBUTION_DECIMALS, GroupMap
 
 CHUNK_ROWS = 50_000
@@ -30,6 +30,8 @@ class Scored:
     raw_score: np.ndarray
     groups: np.ndarray
     base_value: np.ndarray
+    method: dict[str, str | None]
+    """How the contributions were computed (``Contributor.describe``), for the manifest."""
 
 
 def check_types(table: pd.DataFrame, artefact: ModelArtefact, source: str) -> None:
@@ -60,8 +62,10 @@ def score_rows(
     chunk_rows: int = CHUNK_ROWS,
     source: str = "features",
     progress: Progress | None = None,
+    method: Method = DEFAULT_METHOD,
 ) -> Scored:
     progress = progress or NullProgress()
+    explain = contributor(artefact.booster, method)
     n = len(table)
     out_pd, out_raw, out_base = np.empty(n), np.empty(n), np.empty(n)
     out_points = np.empty(n, dtype=np.int64)
@@ -73,7 +77,7 @@ def score_rows(
         stop = start + len(chunk)
         matrix = artefact.matrix(chunk, source)
         predicted = artefact.from_raw_score(artefact.booster.predict(matrix, raw_score=True))
-        contrib = exact_contributions(artefact.booster, matrix)
+        contrib = explain(matrix)
         out_pd[start:stop] = predicted["pd"].to_numpy()
         out_points[start:stop] = predicted["points"].to_numpy()
         out_grade[start:stop] = predicted["grade"].to_numpy()
@@ -81,4 +85,5 @@ def score_rows(
         out_base[start:stop] = np.round(contrib[:, -1], CONTRIBUTION_DECIMALS)
         out_groups[start:stop] = groups.sum(contrib)
         progress.advance(task, len(chunk))
-    return Scored(pd=out_pd, points=out_points, grade=out_grade, raw_score=out_raw, groups=out_groups, base_value=out_base)
+    return Scored(pd=out_pd, points=out_points, grade=out_grade, raw_score=out_raw, groups=out_groups, base_value=out_base,
+                  method=explain.describe())

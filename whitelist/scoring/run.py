@@ -30,6 +30,7 @@ from whitelist.core.progress import NullProgress, Progress
 from whitelist.features.periods import feature_period
 from whitelist.features.spec import FeatureSet, load_features
 from whitelist.models.artefact import ARTEFACT_FILE, EVALUATION_FILE, MODEL_FILE, RUN_FILE, ModelArtefact
+from whitelist.models.contributions import DEFAULT_METHOD, Method
 from whitelist.models.reasons import GroupMap, ReasonCatalog
 from whitelist.scoring.config import PolicyConfig
 from whitelist.scoring.decision_log import build_decision_log
@@ -70,6 +71,8 @@ class ScoreRequest:
     out: Path
     run_date: date | None = None
     chunk_rows: int = 50_000
+    contributions: Method = DEFAULT_METHOD
+    """Exact TreeSHAP by the compiled path, or LightGBM's pred_contrib: the same numbers after rounding."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,7 @@ class RunResult:
     drift: list[DriftItem]
     files: list[Path] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    contributions: dict[str, str | None] = field(default_factory=dict)
 
 
 def refuse_existing(out: Path) -> None:
@@ -112,7 +116,8 @@ def run_scoring(req: ScoreRequest, progress: Progress | None = None) -> RunResul
     scr = screen(frame, population.invalid, req.policy)
     scored_rows = np.flatnonzero(scr.to_score)
     scored = score_rows(
-        frame.iloc[scored_rows], artefact, groups, chunk_rows=req.chunk_rows, source=str(req.features), progress=progress
+        frame.iloc[scored_rows], artefact, groups, chunk_rows=req.chunk_rows, source=str(req.features),
+        progress=progress, method=req.contributions,
     )
     timer["predict_and_contributions"] = time.perf_counter() - clock
 
@@ -148,7 +153,7 @@ def run_scoring(req: ScoreRequest, progress: Progress | None = None) -> RunResul
         timer["write"] = time.perf_counter() - clock
         counts = {d: int((table["decision"] == d).sum()) for d in DECISIONS}
         counts["scanned"] = len(table)
-        manifest = _manifest(req, population, artefact, run_date, counts, dec, drift, table, files, tmp, timer)
+        manifest = _manifest(req, population, artefact, scored, run_date, counts, dec, drift, table, files, tmp, timer)
         write_json(tmp / "manifest.json", manifest)
         os.rename(tmp, req.out)
     except BaseException:
@@ -163,6 +168,7 @@ def run_scoring(req: ScoreRequest, progress: Progress | None = None) -> RunResul
         drift=drift,
         files=[req.out / f.relative_to(tmp) for f in files] + [req.out / MANIFEST_FILE],
         seconds=timer,
+        contributions=scored.method,
     )
 
 
@@ -336,6 +342,7 @@ def _manifest(
     req: ScoreRequest,
     population: Population,
     artefact: ModelArtefact,
+    scored: Scored,
     run_date: date,
     counts: dict[str, int],
     dec: Decisions,
@@ -362,6 +369,7 @@ def _manifest(
         "policy": {"path": str(req.policy_path), "version": req.policy.version, "sha256": file_sha256(req.policy_path),
                    "config": req.policy.model_dump(mode="json")},
         "reasons": {"path": str(req.reasons_path), "sha256": file_sha256(req.reasons_path)},
+        "contributions": scored.method,
         "checks": [asdict(c) for c in CHECKS],
         "inputs": {name: {"path": str(p), "sha256": _hash_or_none(p)} for name, p in population.files.items()},
         "counts": {**counts, "reconciles": reconciles,

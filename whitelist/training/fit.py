@@ -20,6 +20,7 @@ import pandas as pd
 from whitelist import __version__
 from whitelist.core.errors import ConfigError
 from whitelist.models.artefact import ModelArtefact, model_matrix
+from whitelist.models.contributions import exact_contributions
 from whitelist.models.scorecard import Scorecard
 from whitelist.models.stability import Bins, PsiBands
 from whitelist.training import evaluate
@@ -245,7 +246,7 @@ def _sample(rows: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray
 
 def _mean_abs_shap(booster: lgb.Booster, rows: pd.DataFrame) -> dict[str, Any]:
     """Mean |exact TreeSHAP contribution| of each feature on a sample, largest first (log-odds)."""
-    contrib = booster.predict(rows, pred_contrib=True)[:, :-1]
+    contrib = exact_contributions(booster, rows)[:, :-1]
     means = np.abs(contrib).mean(axis=0)
     ranked = sorted(zip(map(str, rows.columns), means, strict=True), key=lambda t: (-t[1], t[0]))
     return {"rows": len(rows), "values": {f: float(v) for f, v in ranked}}
