@@ -173,8 +173,8 @@ def display_width(texts: pa.Array) -> np.ndarray:
 def _xml_text(texts: pa.Array) -> pa.Array:
     """Text as XML element content; the rare text needing Excel's ``_xHHHH_`` escapes goes through Python."""
     escaped = texts
-    for raw, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
-        if pc.any(pc.match_substring(texts, raw)).as_py():
+    if pc.any(pc.match_substring_regex(texts, "[&<>]")).as_py():  # one scan; most columns need no escape
+        for raw, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
             escaped = pc.replace_substring(escaped, raw, entity)
     unsafe = pc.match_substring_regex(texts, wb.UNSAFE_TEXT).fill_null(False)
     if not pc.any(unsafe).as_py():
@@ -238,10 +238,11 @@ def _date_days(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass(frozen=True)
 class _Column:
-    """One column for a batch of rows: CSV field, the cell's XML after its reference, display width."""
+    """One column for a batch of rows: CSV field, the parts of the cell's XML after its reference
+    (joined once with the reference, so the rows' XML is copied as few times as possible), display width."""
 
     csv: pa.Array
-    cell: pa.Array
+    cell: tuple[pa.Array | str, ...]
     width: np.ndarray
 
 
@@ -250,7 +251,7 @@ def _text_column(texts: pa.Array, style: int = 0) -> _Column:
     styled = f' s="{style}"' if style else ""
     return _Column(
         csv=_csv_field(shown),
-        cell=_join(f'"{styled}{wb.TEXT_CELL}', _xml_text(texts), wb.TEXT_END),
+        cell=(f'"{styled}{wb.TEXT_CELL}', _xml_text(texts), wb.TEXT_END),
         width=display_width(shown),
     )
 
@@ -259,7 +260,7 @@ def _number_column(csv_text: pa.Array, value_text: pa.Array, style: int) -> _Col
     styled = f' s="{style}"' if style else ""
     return _Column(
         csv=csv_text.fill_null(""),
-        cell=_join(f'"{styled}><v>', value_text, "</v></c>"),
+        cell=(f'"{styled}><v>', value_text, "</v></c>"),
         width=display_width(csv_text),
     )
 
@@ -336,10 +337,12 @@ def _render_batch(frame: pd.DataFrame, row_numbers: np.ndarray) -> _Batch:
     rendered = [_render(frame, c) for c in EXTRACT_COLUMNS]
     numbers = pa.array(row_numbers, pa.int64()).cast(pa.string())
     cells = [
-        _join(f'<c r="{wb.column_letter(j)}', numbers, col.cell).fill_null("") for j, col in enumerate(rendered)
+        _join(f'<c r="{wb.column_letter(j)}', numbers, *col.cell).fill_null("") for j, col in enumerate(rendered)
     ]
     xlsx = _join('<row r="', numbers, '">', *cells, "</row>")
-    lines = _join(pc.binary_join_element_wise(*(col.csv for col in rendered), ","), "\r\n")
+    fields = [col.csv for col in rendered]
+    fields[-1] = _join(fields[-1], "\r\n")  # the line end on the last field: one copy of it, not of every line
+    lines = pc.binary_join_element_wise(*fields, ",")
     xlsx_offsets, xlsx_bytes = _buffer(xlsx)
     csv_offsets, csv_bytes = _buffer(lines)
     return _Batch(xlsx_offsets, xlsx_bytes, csv_offsets, csv_bytes, [col.width for col in rendered])

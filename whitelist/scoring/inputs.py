@@ -81,7 +81,7 @@ def load_population(features: Path, folder: Path) -> Population:
     table = table.loc[~duplicated]
     codes = pd.Index(table["uscc"]).union(pd.Index(visit["uscc"])).dropna().sort_values()
     frame = pd.DataFrame({"uscc": codes.astype("string")})
-    frame["_in_features"] = frame["uscc"].isin(table["uscc"])
+    frame["_in_features"] = _member(frame["uscc"], table["uscc"])
     frame = frame.merge(table.drop(columns=["as_of"]), on="uscc", how="left")
     frame = frame.merge(visit, on="uscc", how="left")
     lag = timedelta(days=CONTRACT["registry"].lag_days)
@@ -92,13 +92,18 @@ def load_population(features: Path, folder: Path) -> Population:
     invalid = np.full(len(frame), "", dtype=object)
     invalid[~frame["_in_features"].to_numpy()] = "IN04"
     invalid[(frame["_reg"] == "left_only").to_numpy()] = "IN03"
-    invalid[frame["uscc"].isin(dup_codes).to_numpy()] = "IN02"
+    invalid[_member(frame["uscc"], pd.Series(sorted(dup_codes), dtype="string"))] = "IN02"
     invalid[~valid_mask(uscc)] = "IN01"
     frame = frame.drop(columns=["_in_features", "_reg"])
     return Population(
         frame=frame, invalid=invalid, as_of=as_of,
         files={"features": features, "registry": registry_path, "visit_list": visit_path},
     )
+
+
+def _member(values: pd.Series, pool: pd.Series) -> np.ndarray:
+    """``values.isin(pool)`` by a hashed index: pandas' isin on Arrow-backed text is a Python loop."""
+    return pd.Index(pool.dropna().unique()).get_indexer(values) >= 0
 
 
 def _active_at(registry: pd.DataFrame, cutoff: date) -> np.ndarray:

@@ -11,10 +11,13 @@ person with a right to an explanation under the Personal Information Protection 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from whitelist.features.periods import feature_period
 from whitelist.features.spec import FeatureSet
@@ -60,28 +63,20 @@ def reason_columns(
     """reason_k, reason_k_value, reason_k_text_zh/_en for k = 1..4, and repair_zh/_en, per enterprise."""
     n = len(decision)
     k = TOP_REASONS
-    codes = np.full((n, k), None, dtype=object)
     values = np.full((n, k), np.nan)
-    text = {lang: np.full((n, k), None, dtype=object) for lang in LANGS}
-    repair: dict[str, list[list[str]]] = {lang: [[] for _ in range(n)] for lang in LANGS}
-    rules = rule_texts(policy)
-    filled = np.zeros(n, dtype=np.int64)
-    for i, hit in enumerate(rules_hit):
-        if not hit:
-            continue
-        for rule_id in hit.split(","):
-            if rule_id in MODEL_CHECKS:
-                continue
-            for lang in LANGS:
-                fix = rules[rule_id][f"repair_{lang}"]
-                if fix and fix not in repair[lang][i]:
-                    repair[lang][i].append(fix)
-            if filled[i] >= k:
-                continue
-            codes[i, filled[i]] = rule_id
-            for lang in LANGS:
-                text[lang][i, filled[i]] = rules[rule_id][lang]
-            filled[i] += 1
+    # Few distinct combinations of rules hit: each is read once, then spread to its rows.
+    combo_of, combos = pd.factorize(pd.Series(rules_hit, dtype=object).fillna(""), sort=True)
+    by_combo = _rule_reasons(list(combos), rule_texts(policy), k)
+    codes = by_combo.codes[combo_of]
+    filled = by_combo.filled[combo_of]
+    # Sentences are assembled as Arrow text, piece by piece, and never become Python strings per row.
+    text = {lang: [_Pieces(n) for _ in range(k)] for lang in LANGS}
+    for slot in range(k):
+        rows = np.flatnonzero(filled > slot)
+        for lang in LANGS:
+            text[lang][slot].add(rows, pa.array(by_combo.texts[lang][:, slot], pa.string()).take(combo_of[rows]))
+    # Per slot, the index of the model's reason group whose repair a risky row shows, else -1.
+    model_slot = np.full((n, k), -1, dtype=np.int64)
     if len(scored_rows):
         sub = decision[scored_rows]
         direction = np.where(sub == "whitelist", -1.0, 1.0)
@@ -98,6 +93,7 @@ def reason_columns(
             codes[rows, slot] = code_arr[idx[put]]
             values[rows, slot] = picked[positions, jj][put]
         periods = _periods(groups, features, as_of)
+        rendered: dict[tuple[str, str], dict[object, str]] = {}
         risky = np.zeros(n, dtype=bool)
         risky[scored_rows] = direction > 0
         for slot in range(k):
@@ -106,28 +102,105 @@ def reason_columns(
                 if code not in periods:
                     continue  # a policy rule id
                 rows = np.asarray(where)
+                model_slot[rows[risky[rows]], slot] = groups.codes.index(code)
                 # Each distinct value is rendered once (counts and months repeat a lot), then spread.
                 codes_of, uniques = pd.factorize(inputs[groups.lead(code)].iloc[rows], use_na_sentinel=True)
                 values_of = [*uniques.tolist(), None]  # code -1 (empty) reads the None
+                pick = np.where(codes_of < 0, len(uniques), codes_of)
                 risk_of = risky[rows]
                 for lang in LANGS:
-                    shown = np.array([groups.format(code, v, lang) for v in values_of], dtype=object)[codes_of]
+                    seen = rendered.setdefault((code, lang), {})
+                    shown = pa.array([_render(seen, groups, code, v, lang) for v in values_of], pa.string())
                     for flag in (True, False):
                         where_flag = risk_of == flag
                         if where_flag.any():
                             before, after = groups.frame(code, risk=flag, lang=lang, period=periods[code][lang])
-                            text[lang][rows[where_flag], slot] = before + shown[where_flag] + after
-                    fix = groups.repair(code, lang)
-                    if fix:
-                        for i in rows[risky[rows]]:
-                            if fix not in repair[lang][i]:
-                                repair[lang][i].append(fix)
-    out: dict[str, object] = {}
+                            sentence = pc.binary_join_element_wise(before, shown.take(pick[where_flag]), after, "")
+                            text[lang][slot].add(rows[where_flag], sentence)
+    out: dict[str, pd.Series] = {}
     for j in range(k):
-        out[f"reason_{j + 1}"] = codes[:, j]
-        out[f"reason_{j + 1}_value"] = values[:, j]
-        out[f"reason_{j + 1}_text_zh"] = text["zh"][:, j]
-        out[f"reason_{j + 1}_text_en"] = text["en"][:, j]
-    for lang in LANGS:
-        out[f"repair_{lang}"] = np.array(["; ".join(r) if r else None for r in repair[lang]], dtype=object)
+        out[f"reason_{j + 1}"] = pd.Series(codes[:, j], dtype=object)
+        out[f"reason_{j + 1}_value"] = pd.Series(values[:, j])
+        out[f"reason_{j + 1}_text_zh"] = text["zh"][j].series()
+        out[f"reason_{j + 1}_text_en"] = text["en"][j].series()
+    for name, column in _repairs(combo_of, by_combo.repairs, model_slot, groups).items():
+        out[name] = pd.Series(column, dtype=object)
     return pd.DataFrame(out)
+
+
+def _render(seen: dict[object, str], groups: GroupMap, code: str, value: object, lang: str) -> str:
+    """``groups.format``, once per value of a code across the four slots."""
+    text = seen.get(value)
+    if text is None:
+        text = seen[value] = groups.format(code, value, lang)
+    return text
+
+
+class _Pieces:
+    """One text column of ``n`` rows, given as pieces (rows, texts); rows no piece covers are null."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.rows: list[np.ndarray] = []
+        self.texts: list[pa.Array] = []
+
+    def add(self, rows: np.ndarray, texts: pa.Array) -> None:
+        if len(rows):
+            self.rows.append(rows)
+            self.texts.append(texts.cast(pa.string()))
+
+    def series(self) -> pd.Series:
+        position = np.full(self.n, -1, dtype=np.int64)
+        if self.rows:
+            position[np.concatenate(self.rows)] = np.arange(sum(len(r) for r in self.rows))
+            texts = pa.concat_arrays(self.texts)
+        else:
+            texts = pa.array([], pa.string())
+        column = texts.take(pa.array(position, mask=position < 0))
+        return pd.Series(pd.arrays.ArrowExtensionArray(column))
+
+
+@dataclass(frozen=True)
+class _RuleReasons:
+    """Per distinct ``rules_hit``: the rule ids in the reason slots, their texts, how many, their repairs."""
+
+    codes: np.ndarray
+    texts: dict[str, np.ndarray]
+    filled: np.ndarray
+    repairs: dict[str, list[tuple[str, ...]]]
+
+
+def _rule_reasons(combos: list[str], rules: dict[str, dict[str, str | None]], k: int) -> _RuleReasons:
+    codes = np.full((len(combos), k), None, dtype=object)
+    texts = {lang: np.full((len(combos), k), None, dtype=object) for lang in LANGS}
+    filled = np.zeros(len(combos), dtype=np.int64)
+    repairs: dict[str, list[tuple[str, ...]]] = {lang: [] for lang in LANGS}
+    for c, hit in enumerate(combos):
+        ids = [r for r in hit.split(",") if r and r not in MODEL_CHECKS]
+        for slot, rule_id in enumerate(ids[:k]):
+            codes[c, slot] = rule_id
+            for lang in LANGS:
+                texts[lang][c, slot] = rules[rule_id][lang]
+        filled[c] = min(len(ids), k)
+        for lang in LANGS:
+            fixes = (rules[r][f"repair_{lang}"] for r in ids)
+            repairs[lang].append(tuple(dict.fromkeys(f for f in fixes if f)))
+    return _RuleReasons(codes, texts, filled, repairs)
+
+
+def _repairs(
+    combo_of: np.ndarray, rule_repairs: dict[str, list[tuple[str, ...]]], model_slot: np.ndarray, groups: GroupMap
+) -> dict[str, np.ndarray]:
+    """repair_zh/_en: the rules' repairs in rule order, then those of the risk-raising groups by slot, once each."""
+    keys = np.column_stack([combo_of, model_slot])
+    unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+    out = {}
+    for lang in LANGS:
+        group_fix = [groups.repair(code, lang) for code in groups.codes]
+        shown = np.empty(len(unique), dtype=object)
+        for u, (combo, *slots) in enumerate(unique.tolist()):
+            fixes = [*rule_repairs[lang][combo], *(group_fix[j] for j in slots if j >= 0)]
+            kept = list(dict.fromkeys(f for f in fixes if f))
+            shown[u] = "; ".join(kept) if kept else None
+        out[f"repair_{lang}"] = shown[inverse.reshape(-1)]
+    return out

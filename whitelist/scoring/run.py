@@ -55,6 +55,8 @@ MODEL_COPY = "model"
 REASON_GROUPS_FILE = "reason_groups.json"
 EXTRACT_WORKERS = min(2, os.cpu_count() or 1)
 """Threads writing branch files: compressing and writing them release the GIL."""
+BACKGROUND_WRITERS = 2
+"""Threads writing the contributions, inputs and decision log while the policy runs."""
 
 
 @dataclass(frozen=True)
@@ -112,44 +114,60 @@ def run_scoring(req: ScoreRequest, progress: Progress | None = None) -> RunResul
     progress.advance(loading)
     timer["load"] = time.perf_counter() - clock
 
-    clock = time.perf_counter()
-    scr = screen(frame, population.invalid, req.policy)
-    scored_rows = np.flatnonzero(scr.to_score)
-    scored = score_rows(
-        frame.iloc[scored_rows], artefact, groups, chunk_rows=req.chunk_rows, source=str(req.features),
-        progress=progress, method=req.contributions,
-    )
-    timer["predict_and_contributions"] = time.perf_counter() - clock
-
-    clock = time.perf_counter()
-    policy_task = progress.task("Policy: drift, decisions, limits, rates, contact plan, reasons", 1)
-    drift = measure_drift(artefact, scored.pd, frame.iloc[scored_rows], req.policy.drift)
-    failed = [d for d in drift if d.status == "fail"]
-    if failed and req.policy.drift.on_fail == "stop":
-        raise GateFailedError(
-            "drift: PSI at or above fail_psi "
-            f"{req.policy.drift.fail_psi} for {', '.join(f'{d.name} ({d.psi:.3f})' for d in failed)}; "
-            "the population differs from the model's training data: retrain, or set drift.on_fail: warn "
-            f"in {req.policy_path} to score anyway"
-        )
-    pd_all = np.full(len(frame), np.nan)
-    pd_all[scored_rows] = scored.pd
-    group_key = frame["legal_rep_id"].astype("string").fillna("").to_numpy(dtype=object)
-    dec = decide(frame, scr, pd_all, req.policy, run_date, group_key)
-    feature_set = load_features()
-    table = _whitelist_table(frame, population, pd_all, scored_rows, scored, dec, groups, req, run_date, feature_set)
-    progress.advance(policy_task)
-    timer["policy"] = time.perf_counter() - clock
-
     tmp = req.out.with_name(f".{req.out.name}.tmp-{os.getpid()}")
     if tmp.exists():
         shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
     try:
-        clock = time.perf_counter()
-        files = _write_outputs(
-            tmp, frame, table, scr, dec, scored_rows, scored, groups, artefact, progress,
-            req.model_dir, feature_set, population.as_of,
-        )
+        # Files are written as soon as what they hold is known, by threads beside the policy
+        # (Parquet encoding releases the GIL): the run takes about as long as its longest path.
+        with ThreadPoolExecutor(BACKGROUND_WRITERS) as background:
+            clock = time.perf_counter()
+            scr = screen(frame, population.invalid, req.policy)
+            scored_rows = np.flatnonzero(scr.to_score)
+            scored = score_rows(
+                frame.iloc[scored_rows], artefact, groups, chunk_rows=req.chunk_rows, source=str(req.features),
+                progress=progress, method=req.contributions,
+            )
+            timer["predict_and_contributions"] = time.perf_counter() - clock
+
+            clock = time.perf_counter()
+            policy_task = progress.task("Policy: drift, decisions, limits, rates, contact plan, reasons", 1)
+            writing = progress.task("Writing the run folder", 5)
+            written = [
+                background.submit(_write_contributions, tmp, frame, scored_rows, scored, groups),
+                background.submit(_write_inputs, tmp, frame, scr, artefact),
+            ]
+            drift = measure_drift(artefact, scored.pd, frame.iloc[scored_rows], req.policy.drift)
+            failed = [d for d in drift if d.status == "fail"]
+            if failed and req.policy.drift.on_fail == "stop":
+                raise GateFailedError(
+                    "drift: PSI at or above fail_psi "
+                    f"{req.policy.drift.fail_psi} for {', '.join(f'{d.name} ({d.psi:.3f})' for d in failed)}; "
+                    "the population differs from the model's training data: retrain, or set drift.on_fail: warn "
+                    f"in {req.policy_path} to score anyway"
+                )
+            pd_all = np.full(len(frame), np.nan)
+            pd_all[scored_rows] = scored.pd
+            group_key = frame["legal_rep_id"].astype("string").fillna("").to_numpy(dtype=object)
+            dec = decide(frame, scr, pd_all, req.policy, run_date, group_key)
+            written.append(background.submit(
+                lambda: write_parquet(tmp / DECISION_LOG_FILE, build_decision_log(frame, scr, dec))
+            ))
+            feature_set = load_features()
+            table = _whitelist_table(frame, population, pd_all, scored_rows, scored, dec, groups, req, run_date, feature_set)
+            progress.advance(policy_task)
+            timer["policy"] = time.perf_counter() - clock
+
+            clock = time.perf_counter()
+            whitelist_file, rest = _write_outputs(
+                tmp, frame, table, groups, progress, writing, req.model_dir, feature_set, population.as_of
+            )
+            files = [whitelist_file]
+            for future in written:
+                files.append(future.result())
+                progress.advance(writing)
+            files += rest
         timer["write"] = time.perf_counter() - clock
         counts = {d: int((table["decision"] == d).sum()) for d in DECISIONS}
         counts["scanned"] = len(table)
@@ -250,60 +268,58 @@ def _to_arrow(table: pd.DataFrame) -> pa.Table:
         elif str(values.dtype) == "Int64":
             columns[name] = pa.array(values, pa.int64(), from_pandas=True)
         elif values.dtype == object:
-            columns[name] = pa.array(values.to_list(), pa.string())
+            columns[name] = pa.array(values.to_numpy(), pa.string(), from_pandas=True)
         else:
             columns[name] = pa.array(values, from_pandas=True)
     return pa.table(columns)
+
+
+def _write_contributions(
+    tmp: Path, frame: pd.DataFrame, scored_rows: np.ndarray, scored: Scored, groups: GroupMap
+) -> Path:
+    contrib = {"uscc": pa.array(frame["uscc"].iloc[scored_rows].astype(object).to_numpy(), pa.string(), from_pandas=True)}
+    contrib["raw_score"] = pa.array(np.round(scored.raw_score, 6))
+    contrib["base_value"] = pa.array(scored.base_value)
+    for j, code in enumerate(groups.codes):
+        contrib[code] = pa.array(scored.groups[:, j])
+    return write_parquet(tmp / CONTRIBUTIONS_FILE, pa.table(contrib))
+
+
+def _write_inputs(tmp: Path, frame: pd.DataFrame, scr: Screen, artefact: ModelArtefact) -> Path:
+    rule_inputs = [f for r in scr.rules.rules for f in r.when.inputs() if f in frame.columns]
+    used = list(dict.fromkeys([*artefact.features, *rule_inputs]))
+    inputs = frame[["uscc", *used]].assign(policy_need=scr.need, policy_capacity=scr.capacity)
+    return write_parquet(tmp / INPUTS_FILE, pa.Table.from_pandas(inputs, preserve_index=False))
 
 
 def _write_outputs(
     tmp: Path,
     frame: pd.DataFrame,
     table: pd.DataFrame,
-    scr: Screen,
-    dec: Decisions,
-    scored_rows: np.ndarray,
-    scored: Scored,
     groups: GroupMap,
-    artefact: ModelArtefact,
     progress: Progress,
+    task: int,
     model_dir: Path,
     features: FeatureSet,
     as_of: date,
-) -> list[Path]:
-    tmp.mkdir(parents=True)
-    task = progress.task("Writing the run folder", 5)
+) -> tuple[Path, list[Path]]:
+    """The whitelist, the model's files and the extracts; the other data files are written beside the policy."""
     extract_input = table.assign(
         name=frame["name"].astype(object).to_numpy(),
         legal_rep_name=frame["legal_rep_name"].astype(object).to_numpy(),
         phone=frame["phone"].astype(object).to_numpy(),
     )
     created = table["run_date"].iloc[0] if len(table) else None
-    # The extracts are the longest write; they run beside the Parquet files, which release the GIL.
+    # The extracts are the longest write; they run beside the whitelist's Parquet file, which releases the GIL.
     with ThreadPoolExecutor(1) as pool:
         extracts = pool.submit(
             write_extracts, extract_input, tmp / EXTRACTS_DIR, created=created, workers=EXTRACT_WORKERS
         )
-        files = [write_parquet(tmp / WHITELIST_FILE, _to_arrow(table))]
+        whitelist_file = write_parquet(tmp / WHITELIST_FILE, _to_arrow(table))
         progress.advance(task)
-        contrib = {"uscc": pa.array(frame["uscc"].iloc[scored_rows].astype(object).to_list(), pa.string())}
-        contrib["raw_score"] = pa.array(np.round(scored.raw_score, 6))
-        contrib["base_value"] = pa.array(scored.base_value)
-        for j, code in enumerate(groups.codes):
-            contrib[code] = pa.array(scored.groups[:, j])
-        files.append(write_parquet(tmp / CONTRIBUTIONS_FILE, pa.table(contrib)))
-        progress.advance(task)
-        rule_inputs = [f for r in scr.rules.rules for f in r.when.inputs() if f in frame.columns]
-        used = list(dict.fromkeys([*artefact.features, *rule_inputs]))
-        inputs = frame[["uscc", *used]].assign(policy_need=scr.need, policy_capacity=scr.capacity)
-        files.append(write_parquet(tmp / INPUTS_FILE, pa.Table.from_pandas(inputs, preserve_index=False)))
-        progress.advance(task)
-        files.append(write_parquet(tmp / DECISION_LOG_FILE, build_decision_log(frame, scr, dec)))
-        progress.advance(task)
-        files += _model_files(tmp, model_dir, groups, features, as_of)
-        files += extracts.result()
-    progress.advance(task)
-    return files
+        rest = _model_files(tmp, model_dir, groups, features, as_of)
+        rest += extracts.result()
+    return whitelist_file, rest
 
 
 def _model_files(tmp: Path, model_dir: Path, groups: GroupMap, features: FeatureSet, as_of: date) -> list[Path]:

@@ -25,6 +25,7 @@ from whitelist.scoring.config import PolicyConfig
 from whitelist.scoring.policy.limits import allocate_group_cap, base_limit, need_and_capacity
 from whitelist.scoring.policy.pricing import lpr_at, price
 from whitelist.scoring.policy.rules import OUTCOME_DECISION, RuleResults, evaluate_rules
+from whitelist.scoring.policy.patterns import joined_names
 from whitelist.scoring.policy.segments import priority_points, segment_flags, segment_text
 
 POLICY_INPUTS = ("policy_need", "policy_capacity")
@@ -92,13 +93,12 @@ def decide(
     n = len(frame)
     valid = scr.invalid == ""
     scored = scr.to_score
-    hits: list[list[str]] = [[] for _ in range(n)]
+    applied: list[tuple[str, np.ndarray]] = []
     severity = np.zeros(n, dtype=np.int64)
 
     def apply(check_id: str, where: np.ndarray, outcome: str) -> None:
         nonlocal severity
-        for i in np.flatnonzero(where):
-            hits[i].append(check_id)
+        applied.append((check_id, np.asarray(where, dtype=bool)))
         severity = np.where(where, np.maximum(severity, SEVERITY[OUTCOME_DECISION.get(outcome, outcome)]), severity)
 
     checks: dict[str, CheckLog] = {}
@@ -190,7 +190,7 @@ def decide(
     return Decisions(
         decision=decision,
         visit_focus=visit_focus & offered,
-        rules_hit=np.array([",".join(h) for h in hits], dtype=object),
+        rules_hit=joined_names([i for i, _ in applied], [w for _, w in applied], n),
         limit=limit_out,
         rate=rate,
         segments=segment_text(flags, policy.segments),

@@ -54,7 +54,8 @@ def allocate_group_cap(
     used: dict[object, float] = {}
     for i in order:
         taken = used.get(group[i], 0.0)
-        room = float(round_down(np.array([max(cap - taken, 0.0)]), step)[0])
+        # numpy scalars, so each step rounds exactly as round_down does for a whole column
+        room = float(np.floor(np.round(np.float64(max(cap - taken, 0.0)) / step, 9)) * step)
         give = min(limit[i], room)
         if give < minimum:
             allocated[i], short[i] = 0.0, True

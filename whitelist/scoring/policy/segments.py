@@ -7,6 +7,7 @@ import pandas as pd
 
 from whitelist.scoring.config import Segment
 from whitelist.scoring.policy.expr import evaluate
+from whitelist.scoring.policy.patterns import joined_names
 
 
 def segment_flags(frame: pd.DataFrame, segments: tuple[Segment, ...]) -> pd.DataFrame:
@@ -18,11 +19,7 @@ def segment_flags(frame: pd.DataFrame, segments: tuple[Segment, ...]) -> pd.Data
 
 def segment_text(flags: pd.DataFrame, segments: tuple[Segment, ...]) -> np.ndarray:
     """Comma-joined ids of the segments each enterprise is in ('' when none)."""
-    out = np.full(len(flags), "", dtype=object)
-    for s in segments:
-        on = flags[f"seg_{s.id}"].to_numpy()
-        out = np.where(on, np.where(out == "", s.id, out + "," + s.id), out)
-    return out
+    return joined_names([s.id for s in segments], [flags[f"seg_{s.id}"].to_numpy() for s in segments], len(flags))
 
 
 def priority_points(flags: pd.DataFrame, segments: tuple[Segment, ...]) -> np.ndarray:
