@@ -7,16 +7,15 @@ from pathlib import Path
 
 import typer
 
+from typing import TYPE_CHECKING
+
 from whitelist.cli.ui import console, progress_bars, summary_table
-from whitelist.features.build import build_features, parse_as_of
-from whitelist.features.spec import load_features
-from whitelist.models.artefact import ModelArtefact
-from whitelist.scoring.run import RunResult
-from whitelist.sources.synthetic import SyntheticConfig, generate_province
-from whitelist.sources.validate import validate_folder
-from whitelist.training.config import TrainConfig, load_train_config
-from whitelist.training.fit import TrainResult
-from whitelist.training.table import train_from_config
+
+if TYPE_CHECKING:
+    from whitelist.models.artefact import ModelArtefact
+    from whitelist.scoring.run import RunResult
+    from whitelist.training.config import TrainConfig
+    from whitelist.training.fit import TrainResult
 
 TRAINING_DATES = "2022-07-31..2023-12-31"
 """Month ends whose 12-month outcome the demo's data (to 2024-12-31) can show."""
@@ -33,6 +32,14 @@ def demo(
     seed: int = typer.Option(0, "--seed", help="Seed of the synthetic province."),
 ) -> None:
     """Generate a province, validate it, build features, train, predict and score the whitelist; show where everything is."""
+    # Imported here, as every command does, so `whitelist score` does not pay for the demo's imports.
+    from whitelist.features.build import build_features, parse_as_of
+    from whitelist.features.spec import load_features
+    from whitelist.sources.synthetic import SyntheticConfig, generate_province
+    from whitelist.sources.validate import validate_folder
+    from whitelist.training.config import load_train_config
+    from whitelist.training.table import train_from_config
+
     raw, validated, features_dir = out / "raw", out / "validated", out / "features"
     spec = load_features()
     with progress_bars() as progress:

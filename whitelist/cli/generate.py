@@ -10,7 +10,6 @@ import typer
 from whitelist.cli.ui import progress_bars, summary_table, written
 from whitelist.core.config import load_config, parse_config
 from whitelist.core.errors import ConfigError
-from whitelist.sources.synthetic import SyntheticConfig, generate_province
 
 
 def generate(
@@ -25,6 +24,8 @@ def generate(
     defects: bool = typer.Option(True, "--defects/--no-defects", help="Inject data-quality defects."),
 ) -> None:
     """Generate a synthetic province: every source, the visit list and the hidden truth."""
+    from whitelist.sources.synthetic import SyntheticConfig, generate_province
+
     base = load_config(SyntheticConfig, config) if config else SyntheticConfig()
     try:
         end_date = date.fromisoformat(end)

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyarrow as pa
 import typer
 
 from whitelist.cli.ui import summary_table, written
-from whitelist.core.io import write_parquet
-from whitelist.models.artefact import ModelArtefact
-from whitelist.training.table import read_table
 
 
 def predict(
@@ -21,7 +17,12 @@ def predict(
     out: Path = typer.Option(..., "--out", help="Parquet file to write."),
 ) -> None:
     """Score every row: PD, scorecard points and grade, beside the id column."""
+    import pyarrow as pa
+
+    from whitelist.core.io import write_parquet
+    from whitelist.models.artefact import ModelArtefact
     from whitelist.training.registry import resolve_model
+    from whitelist.training.table import read_table
 
     artefact = ModelArtefact.load(resolve_model(model))
     scored = artefact.predict_with_id(read_table(table), source=str(table))

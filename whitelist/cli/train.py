@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from whitelist.cli.ui import progress_bars, summary_table, written
 from whitelist.core.errors import ConfigError
-from whitelist.models.artefact import ARTEFACT_FILE, CARD_FILE, EVALUATION_FILE, MODEL_FILE, RUN_FILE
-from whitelist.training.fit import TrainResult
-from whitelist.training.gates import failed_gates
+
+if TYPE_CHECKING:
+    from whitelist.training.fit import TrainResult
 
 
 def train(
@@ -77,6 +78,9 @@ def _summarise(result: TrainResult, out: Path, registered: dict[str, str] | None
     test = result.evaluation["test"]
     meta = result.artefact.meta
     gates = result.evaluation["gates"]
+    from whitelist.models.artefact import ARTEFACT_FILE, CARD_FILE, EVALUATION_FILE, MODEL_FILE, RUN_FILE
+    from whitelist.training.gates import failed_gates
+
     failed = failed_gates(gates)
     summary_table(
         f"Model ({meta['split']['kind'].replace('_', ' ')} test part, {test['rows']:,} rows)",

@@ -45,13 +45,16 @@ class Contributor:
     """Why ``treeshap`` was asked for but ``pred_contrib`` runs, else None."""
     forest: CompiledForest | None
 
-    def __call__(self, matrix: pd.DataFrame) -> np.ndarray:
-        """(rows, features + 1) float64 contributions; the last column is the base value."""
+    def __call__(self, matrix: pd.DataFrame, array: np.ndarray | None = None) -> np.ndarray:
+        """(rows, features + 1) float64 contributions; the last column is the base value.
+
+        ``array``, when the caller already has it, is ``model_array(booster, matrix)``.
+        """
         if matrix.empty:
             return np.zeros((0, self.booster.num_feature() + 1))
         if self.forest is None:
             return np.asarray(self.booster.predict(matrix, pred_contrib=True), dtype=np.float64)
-        return tree_shap(self.forest, model_array(self.booster, matrix))
+        return tree_shap(self.forest, model_array(self.booster, matrix) if array is None else array)
 
     def describe(self) -> dict[str, str | None]:
         """What the run manifest records about how its contributions were computed."""

@@ -14,7 +14,7 @@ import pandas as pd
 from whitelist.core.errors import InputDataError, preview
 from whitelist.core.progress import NullProgress, Progress
 from whitelist.models.artefact import ModelArtefact
-from whitelist.models.contributions import DEFAULT_METHOD, Method, contributor
+from whitelist.models.contributions import DEFAULT_METHOD, Method, contributor, model_array
 from whitelist.models.reasons import CONTRIBUTION_DECIMALS, GroupMap
 
 CHUNK_ROWS = 50_000
@@ -76,8 +76,10 @@ def score_rows(
         chunk = table.iloc[start : start + chunk_rows]
         stop = start + len(chunk)
         matrix = artefact.matrix(chunk, source)
-        predicted = artefact.from_raw_score(artefact.booster.predict(matrix, raw_score=True))
-        contrib = explain(matrix)
+        # The float array LightGBM makes of the matrix, made once for the prediction and the contributions.
+        array = model_array(artefact.booster, matrix)
+        predicted = artefact.from_raw_score(artefact.booster.predict(array, raw_score=True))
+        contrib = explain(matrix, array)
         out_pd[start:stop] = predicted["pd"].to_numpy()
         out_points[start:stop] = predicted["points"].to_numpy()
         out_grade[start:stop] = predicted["grade"].to_numpy()

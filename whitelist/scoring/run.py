@@ -125,8 +125,9 @@ def run_scoring(req: ScoreRequest, progress: Progress | None = None) -> RunResul
             clock = time.perf_counter()
             scr = screen(frame, population.invalid, req.policy)
             scored_rows = np.flatnonzero(scr.to_score)
+            scored_frame = frame.iloc[scored_rows]
             scored = score_rows(
-                frame.iloc[scored_rows], artefact, groups, chunk_rows=req.chunk_rows, source=str(req.features),
+                scored_frame, artefact, groups, chunk_rows=req.chunk_rows, source=str(req.features),
                 progress=progress, method=req.contributions,
             )
             timer["predict_and_contributions"] = time.perf_counter() - clock
@@ -138,7 +139,8 @@ def run_scoring(req: ScoreRequest, progress: Progress | None = None) -> RunResul
                 background.submit(_write_contributions, tmp, frame, scored_rows, scored, groups),
                 background.submit(_write_inputs, tmp, frame, scr, artefact),
             ]
-            drift = measure_drift(artefact, scored.pd, frame.iloc[scored_rows], req.policy.drift)
+            drift = measure_drift(artefact, scored.pd, scored_frame, req.policy.drift)
+            del scored_frame
             failed = [d for d in drift if d.status == "fail"]
             if failed and req.policy.drift.on_fail == "stop":
                 raise GateFailedError(
@@ -401,13 +403,19 @@ def _manifest(
             "lpr": dec.lpr,
         },
         "drift": [{"name": d.name, "psi": d.psi, "status": d.status} for d in drift],
-        "files": {str(f.relative_to(tmp)): file_sha256(f) for f in sorted(files)},
+        "files": _hashes(sorted(files), tmp),
         "run": {
             "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "host": socket.gethostname(),
             "seconds": {k: round(v, 3) for k, v in timer.items()},
         },
     }
+
+
+def _hashes(files: list[Path], root: Path) -> dict[str, str]:
+    """SHA-256 of every file written, by two threads (hashing releases the GIL)."""
+    with ThreadPoolExecutor(2) as pool:
+        return {str(f.relative_to(root)): h for f, h in zip(files, pool.map(file_sha256, files), strict=True)}
 
 
 def _rule_counts(table: pd.DataFrame) -> dict[str, int]:
