@@ -2,7 +2,7 @@
 
 Two methods give the same numbers (to ~1e-14, far below the 1e-6 that run files keep):
 
-* ``treeshap`` (default): the compiled exact TreeSHAP of ``models/treeshap.py``, 10x to 30x
+* ``treeshap`` (default): the compiled exact TreeSHAP of ``models/treeshap.py``, 17x to 35x
   faster than LightGBM on the models training produces; the booster is compiled once and kept
   for as long as the booster lives.
 * ``pred_contrib``: LightGBM's own ``booster.predict(X, pred_contrib=True)``, the numbers
