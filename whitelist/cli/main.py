@@ -9,7 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from whitelist import __version__
-from whitelist.cli import demo, explain, features, generate, predict, promote, score, train, validate
+from whitelist.cli import demo, explain, features, generate, predict, promote, score, serve, train, validate
 from whitelist.cli.ui import err_console
 from whitelist.core.errors import WhitelistError
 
@@ -42,6 +42,9 @@ app.command("predict")(predict.predict)
 app.command("score")(score.score)
 app.command("explain")(explain.explain)
 app.command("report")(explain.report)
+app.command("serve")(serve.serve)
+app.command("serve-key")(serve.serve_key)
+app.command("qr-tokens")(serve.qr_tokens)
 app.command("demo")(demo.demo)
 
 

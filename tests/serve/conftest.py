@@ -1,0 +1,68 @@
+"""A served run of the shared province: keys for each role, a QR key, the app under test."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.scoring.conftest import ScoringCase, scoring_case  # noqa: F401 - the shared session fixture
+from whitelist.scoring.run import RunResult, run_scoring
+from whitelist.serve.app import create_app
+from whitelist.serve.auth import key_hash
+from whitelist.serve.config import ApiKey, ServeConfig
+
+QR_KEY = "test-qr-signing-key-of-at-least-32-bytes!"
+KEYS = {"risk": "risk-key-0123456789", "compliance": "compliance-key-0123456789"}
+
+
+@dataclass(frozen=True)
+class Served:
+    run: RunResult
+    model: Path
+    client: TestClient
+    table: pd.DataFrame
+    config: ServeConfig
+    manager_key: str
+    manager_branch: tuple[str, str]
+    today: date
+
+    def staff(self, role: str) -> dict[str, str]:
+        return {"X-API-Key": self.manager_key if role == "account_manager" else KEYS[role]}
+
+    def log_lines(self) -> list[str]:
+        return self.config.access_log.read_text(encoding="utf-8").splitlines()
+
+
+@pytest.fixture(scope="session")
+def served_run(scoring_case: ScoringCase, tmp_path_factory: pytest.TempPathFactory) -> RunResult:  # noqa: F811
+    return run_scoring(scoring_case.request(tmp_path_factory.mktemp("serve") / "run"))
+
+
+@pytest.fixture(scope="session")
+def served(
+    served_run: RunResult, scoring_case: ScoringCase, tmp_path_factory: pytest.TempPathFactory  # noqa: F811
+) -> Served:
+    table = pd.read_parquet(served_run.folder / "whitelist.parquet")
+    listed = table[table["decision"] == "whitelist"]
+    bank, branch = listed["bank"].iloc[0], listed["branch"].iloc[0]
+    manager_key = "manager-key-0123456789"
+    config = ServeConfig(
+        api_keys=(
+            ApiKey(id="risk-1", role="risk", sha256=key_hash(KEYS["risk"])),
+            ApiKey(id="compliance-1", role="compliance", sha256=key_hash(KEYS["compliance"])),
+            ApiKey(id="am-1", role="account_manager", sha256=key_hash(manager_key), bank=bank, branch=branch),
+        ),
+        access_log=tmp_path_factory.mktemp("serve-log") / "access.jsonl",
+    )
+    today = pd.Timestamp(listed["run_date"].iloc[0]).date()
+    mp = pytest.MonkeyPatch()
+    mp.setenv(config.qr.key_env, QR_KEY)
+    app = create_app(served_run.folder, config, model=scoring_case.model, today=today)
+    mp.undo()
+    return Served(run=served_run, model=scoring_case.model, client=TestClient(app), table=table, config=config,
+                  manager_key=manager_key, manager_branch=(bank, branch), today=today)

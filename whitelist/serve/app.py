@@ -1,0 +1,217 @@
+"""The serving API: pre-approval lookups for QR codes, decisions for staff, real-time scores.
+
+    GET  /v1/preapproval/{uscc}   status, limit, rate and valid-until of a pre-approved enterprise
+                                  (its QR token, or a staff key); not found otherwise, saying nothing more
+    GET  /v1/decisions/{uscc}     the decision with its reasons (staff keys: managers their own branch)
+    POST /v1/score                PD, grade, decision and reasons for one feature payload (risk, managers)
+    GET  /health                  liveness and the run served; /openapi.json the spec
+
+Every request is written to the access log. Errors are JSON ``{"detail": ...}``: 401 without
+valid credentials, 403 outside the caller's role or branch, 404 not found, 422 for a malformed
+code or payload, with a message that says what to fix.
+"""
+
+
+import json
+import time
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Path as PathParam, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from whitelist import __version__
+from whitelist.core.errors import InputDataError
+from whitelist.core.uscc import problem
+from whitelist.serve.access_log import AccessLog, code_digest
+from whitelist.serve.auth import Caller, KeyRing, verify_qr_token
+from whitelist.serve.config import ServeConfig
+from whitelist.serve.lookup import RunIndex
+from whitelist.serve.realtime import RealtimeScorer, Value
+
+USCC_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{18}$"
+NOT_FOUND = "not found"
+
+
+class ErrorBody(BaseModel):
+    detail: str | list[Any]
+
+
+class Preapproval(BaseModel):
+    uscc: str
+    status: str = Field(description="pre-approved")
+    limit: float | None
+    rate: float | None
+    valid_until: str | None
+
+
+class Reason(BaseModel):
+    code: str
+    value: float | None
+    text_zh: str | None
+    text_en: str | None
+
+
+class DecisionOut(BaseModel):
+    uscc: str
+    decision: str
+    visit_focus: bool | None
+    pd: float | None
+    points: int | None
+    grade: str | None
+    limit: float | None
+    rate: float | None
+    segments: list[str]
+    rules_hit: list[str]
+    reasons: list[Reason]
+    repair_zh: str | None
+    repair_en: str | None
+    entity_type: str | None
+    industry: str | None
+    region: str | None
+    bank: str | None
+    branch: str | None
+    contact_by: str | None
+    process_by: str | None
+    valid_until: str | None
+    run_date: str | None
+
+
+class ScoreIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    uscc: str = Field(pattern=USCC_PATTERN, description="the enterprise's unified social credit code")
+    features: dict[str, Value] = Field(description="every feature the model and the policy read; null where absent")
+
+
+class ScoreOut(BaseModel):
+    uscc: str
+    decision: str
+    pd: float | None
+    points: int | None
+    grade: str | None
+    limit: float | None
+    rate: float | None
+    rules_hit: list[str]
+    segments: list[str]
+    reasons: list[Reason]
+    repair_zh: str | None
+    repair_en: str | None
+    model: dict[str, str]
+    as_of: str
+    not_applied: list[str] = Field(description="checks that need the whole population, not applied to one enterprise")
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "no valid token or key"},
+    403: {"model": ErrorBody, "description": "outside the caller's role or branch"},
+    404: {"model": ErrorBody, "description": "not found"},
+    422: {"model": ErrorBody, "description": "malformed code or payload"},
+}
+
+
+def _checked_code(uscc: str) -> str:
+    issue = problem(uscc)
+    if issue is not None:
+        raise HTTPException(status_code=422, detail=f"uscc {uscc!r}: {issue}")
+    return uscc
+
+
+def create_app(run: Path, config: ServeConfig, *, model: Path | None = None, today: date | None = None) -> FastAPI:
+    """The app for one run folder. ``model``: the run's model folder, for real-time scores; ``today``: for tests."""
+    index = RunIndex(run)
+    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    keys = KeyRing(config)
+    qr_key = config.qr_key()
+    log = AccessLog(config.access_log)
+    scorer = RealtimeScorer(run, model) if model is not None else None
+
+    def now() -> date:
+        return today or date.today()
+
+    app = FastAPI(
+        title="whitelist", version=__version__,
+        description="Pre-approval lookups, decisions and real-time scores of one whitelist run.",
+    )
+    app.state.access_log = log
+    app.state.scorer = scorer
+
+    @app.middleware("http")
+    async def access(request: Request, call_next: Any) -> Any:
+        start = time.perf_counter()
+        response = await call_next(request)
+        code = request.path_params.get("uscc") or getattr(request.state, "uscc", None)
+        caller: Caller | None = getattr(request.state, "caller", None)
+        log.write(
+            method=request.method, route=getattr(request.scope.get("route"), "path", "(no route)"),
+            status=response.status_code, ms=round((time.perf_counter() - start) * 1000, 3),
+            caller=caller.id if caller else None, role=caller.role if caller else None,
+            uscc_sha256_16=code_digest(code) if isinstance(code, str) else None,
+        )
+        return response
+
+    def staff(request: Request, x_api_key: Annotated[str | None, Header()] = None) -> Caller:
+        caller = keys.caller(x_api_key) if x_api_key else None
+        if caller is None:
+            raise HTTPException(status_code=401, detail="give a valid staff key in the X-API-Key header")
+        request.state.caller = caller
+        return caller
+
+    @app.get("/health")
+    def health() -> dict[str, Any]:
+        return {"status": "ok", "run_date": manifest.get("run_date"), "scanned": index.size,
+                "model": manifest.get("model", {}).get("ref"), "realtime": scorer is not None}
+
+    @app.get("/v1/preapproval/{uscc}", response_model=Preapproval, responses=ERRORS)
+    def preapproval(
+        request: Request,
+        uscc: Annotated[str, PathParam(pattern=USCC_PATTERN)],
+        token: Annotated[str | None, Query(max_length=200, description="the QR code's token")] = None,
+        x_api_key: Annotated[str | None, Header()] = None,
+    ) -> Any:
+        _checked_code(uscc)
+        caller = None
+        if x_api_key:
+            caller = keys.caller(x_api_key)
+        elif token and verify_qr_token(qr_key, uscc, token, now(), config.qr.max_days):
+            caller = Caller(kind="qr", id="qr", uscc=uscc)
+        if caller is None:
+            raise HTTPException(status_code=401, detail="scan the enterprise's QR code (its token), or give a staff key")
+        request.state.caller = caller
+        found = index.get(uscc)
+        if found is None or not found.preapproved(now()):
+            raise HTTPException(status_code=404, detail=NOT_FOUND)
+        if caller.kind == "key" and not caller.sees(found.bank, found.branch):
+            raise HTTPException(status_code=403, detail="this enterprise is assigned to another branch")
+        return found.preapproval()
+
+    @app.get("/v1/decisions/{uscc}", response_model=DecisionOut, responses=ERRORS)
+    def decision(uscc: Annotated[str, PathParam(pattern=USCC_PATTERN)], caller: Annotated[Caller, Depends(staff)]) -> Any:
+        _checked_code(uscc)
+        found = index.get(uscc)
+        if found is None:
+            raise HTTPException(status_code=404, detail=NOT_FOUND)
+        if not caller.sees(found.bank, found.branch):
+            raise HTTPException(status_code=403, detail="this enterprise is assigned to another branch")
+        return found.full()
+
+    @app.post("/v1/score", response_model=ScoreOut, responses=ERRORS)
+    def score(request: Request, body: ScoreIn, caller: Annotated[Caller, Depends(staff)]) -> Any:
+        request.state.uscc = body.uscc
+        if caller.role == "compliance":
+            raise HTTPException(status_code=403, detail="compliance keys read decisions; scoring is for risk and account managers")
+        _checked_code(body.uscc)
+        if scorer is None:
+            raise HTTPException(status_code=404, detail="real-time scoring is off: start the server with --model")
+        try:
+            return scorer.score(body.uscc, body.features)
+        except InputDataError as error:
+            raise HTTPException(status_code=422, detail=str(error)) from None
+
+    @app.exception_handler(HTTPException)
+    async def json_error(request: Request, exc: HTTPException) -> JSONResponse:
+        return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail})
+
+    return app

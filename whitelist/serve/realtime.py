@@ -1,0 +1,120 @@
+"""Real-time scoring of one enterprise's feature payload, with the run's model and policy.
+
+The same engine as the batch run, on a one-row population: the declared rules, the model's PD
+and grade, the limit, the rate and the reasons. What needs the whole population is not applied
+to one row: related parties (a shared legal representative), the group cap, concentration caps
+and the contact plan; the answer says so. The model must be the one the run used: its
+``model.txt`` hash is checked against the run's manifest when the server starts.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from whitelist.core.config import parse_config
+from whitelist.core.errors import ConfigError, InputDataError, preview
+from whitelist.core.io import file_sha256
+from whitelist.features.spec import load_features
+from whitelist.models.artefact import MODEL_FILE, ModelArtefact
+from whitelist.models.reasons import DEFAULT_REASONS, load_reasons
+from whitelist.scoring.config import PolicyConfig
+from whitelist.scoring.policy.engine import POLICY_INPUTS, decide, screen
+from whitelist.scoring.predict import check_types, score_rows
+from whitelist.scoring.reason_codes import reason_columns
+
+OPTIONAL = ("entity_type", "industry", "region")
+"""Registry attributes the policy reads when given (caps by entity type, segments); null otherwise."""
+NOT_APPLIED = ("RP01", "RP02", "CC01", "CC02")
+"""Checks that need the whole population, left out for one enterprise."""
+Value = float | int | str | bool | None
+
+
+class RealtimeScorer:
+    def __init__(self, run: Path, model_dir: Path) -> None:
+        manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+        expected = manifest["model"]["model_sha256"]
+        found = file_sha256(model_dir / MODEL_FILE) if (model_dir / MODEL_FILE).is_file() else None
+        if found != expected:
+            raise ConfigError(
+                f"{model_dir}: not the model of run {run} (its {MODEL_FILE} has SHA-256 {found}, the run's manifest "
+                f"{expected}); give --model the folder the run was scored with ({manifest['model']['ref']})"
+            )
+        self.model_version = {"ref": manifest["model"]["ref"], "model_sha256": expected}
+        self.artefact = ModelArtefact.load(model_dir)
+        self.policy = parse_config(PolicyConfig, manifest["policy"]["config"], source=f"{run / 'manifest.json'} policy")
+        reasons_path = Path(manifest["reasons"]["path"])
+        if not (reasons_path.is_file() and file_sha256(reasons_path) == manifest["reasons"]["sha256"]):
+            reasons_path = DEFAULT_REASONS
+        government = "panel" in self.artefact.meta.get("training_data", {})
+        self.groups = load_reasons(reasons_path).group_map(self.artefact.features, strict=government)
+        self.as_of = date.fromisoformat(manifest["as_of"])
+        self.run_date = date.fromisoformat(manifest["run_date"])
+        self.features = load_features()
+        reads = [f for r in self.policy.rules for f in r.when.inputs()]
+        reads += [f for s in self.policy.segments for f in s.when.inputs()]
+        lim = self.policy.limits
+        reads += [lim.sales_feature, lim.tax_paid_feature, lim.employees_feature, lim.debt_feature]
+        # Every key a payload must carry (null where the data has no value).
+        self.required = tuple(dict.fromkeys(
+            f for f in (*self.artefact.features, *reads) if f not in POLICY_INPUTS and f not in OPTIONAL
+        ))
+        self.score("91000000000000000X", {f: None for f in self.required})  # compile once, before the first request
+
+    def score(self, uscc: str, values: dict[str, Value]) -> dict[str, Any]:
+        missing = [f for f in self.required if f not in values]
+        unknown = [f for f in values if f not in self.required and f not in OPTIONAL]
+        if missing or unknown:
+            problems = []
+            if missing:
+                problems.append(f"missing feature(s) {preview(missing)} (send null where the data has no value)")
+            if unknown:
+                problems.append(f"unknown feature(s) {preview(unknown)}")
+            raise InputDataError(f"features: {'; '.join(problems)}; the model and policy read {len(self.required)} features")
+        row = {"uscc": uscc, **{f: values.get(f) for f in OPTIONAL}, "legal_rep_id": None}
+        for f in self.required:  # an absent number is NaN, as in a feature table; text stays text
+            value = values[f]
+            row[f] = np.nan if value is None and f not in self.artefact.categories else value
+        frame = pd.DataFrame({k: [v] for k, v in row.items()})
+        check_types(frame, self.artefact, "features")
+        scr = screen(frame, np.array([""], dtype=object), self.policy)
+        rows = np.flatnonzero(scr.to_score)
+        scored = score_rows(frame.iloc[rows], self.artefact, self.groups, source="features")
+        pd_all = np.full(1, np.nan)
+        pd_all[rows] = scored.pd
+        dec = decide(frame, scr, pd_all, self.policy, self.run_date, np.array([""], dtype=object))
+        reasons = reason_columns(dec.decision, dec.rules_hit, rows, scored.groups, self.groups, self.policy, frame,
+                                 self.features, self.as_of)
+        listed = []
+        for k in range(1, 5):
+            code = reasons[f"reason_{k}"].iloc[0]
+            if code is None:
+                continue
+            value = reasons[f"reason_{k}_value"].iloc[0]
+            listed.append({"code": code, "value": None if np.isnan(value) else float(value),
+                           "text_zh": reasons[f"reason_{k}_text_zh"].iloc[0],
+                           "text_en": reasons[f"reason_{k}_text_en"].iloc[0]})
+        scored_one = len(rows) == 1
+        offered = dec.decision[0] in ("whitelist", "review")
+        return {
+            "uscc": uscc,
+            "decision": dec.decision[0],
+            "pd": float(scored.pd[0]) if scored_one else None,
+            "points": int(scored.points[0]) if scored_one else None,
+            "grade": str(scored.grade[0]) if scored_one else None,
+            "limit": float(dec.limit[0]) if offered else None,
+            "rate": float(dec.rate[0]) if offered else None,
+            "rules_hit": [r for r in dec.rules_hit[0].split(",") if r],
+            "segments": [s for s in dec.segments[0].split(",") if s],
+            "reasons": listed,
+            "repair_zh": reasons["repair_zh"].iloc[0],
+            "repair_en": reasons["repair_en"].iloc[0],
+            "model": self.model_version,
+            "as_of": self.as_of.isoformat(),
+            "not_applied": list(NOT_APPLIED),
+        }
