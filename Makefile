@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_ENTERPRISES ?= 20000
 DEMO_OUT ?= demo
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test install lint clean bench
 
@@ -18,10 +20,16 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
+# The review pages' end-to-end tests drive Debian's Chromium (Playwright's own browser download
+# does not work offline).
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+
 demo: $(STAMP)
 	$(BIN)/whitelist demo --enterprises $(DEMO_ENTERPRISES) --out $(DEMO_OUT)
 
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 

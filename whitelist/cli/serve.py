@@ -17,6 +17,7 @@ def serve(
         None, "--model", help="The run's model (folder or models:/ URI), for POST /v1/score; checked against the run."
     ),
     config: Path | None = typer.Option(None, "--config", help="Serving config (default: the embedded configs/serve.yaml)."),
+    raw: Path | None = typer.Option(None, "--raw", help="The validated folder: its registry's names make the review pages' name search."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", min=1, max=65535),
 ) -> None:
@@ -30,12 +31,13 @@ def serve(
 
     RunFolder.open(run)
     settings = load_serve_config(config)
-    app = create_app(run, settings, model=resolve_model(model) if model else None)
+    app = create_app(run, settings, model=resolve_model(model) if model else None, raw=raw)
     roles = sorted({k.role for k in settings.api_keys})
     summary_table("Serving", ["", ""], [
         ("run", str(run)), ("address", f"http://{host}:{port}"), ("staff keys", len(settings.api_keys)),
         ("roles", ", ".join(roles) or "none (QR lookups only)"), ("real-time scores", "on" if model else "off"),
         ("access log", str(settings.access_log)), ("API spec", f"http://{host}:{port}/docs"),
+        ("review pages", f"http://{host}:{port}/review"),
     ], text=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 

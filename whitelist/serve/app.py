@@ -5,6 +5,7 @@
     GET  /v1/decisions/{uscc}     the decision with its reasons (staff keys: managers their own branch)
     POST /v1/score                PD, grade, decision and reasons for one feature payload (risk, managers)
     GET  /health                  liveness and the run served; /openapi.json the spec
+    /review ...                   the review pages for staff in a browser (pages.py)
 
 Every request is written to the access log. Errors are JSON ``{"detail": ...}``: 401 without
 valid credentials, 403 outside the caller's role or branch, 404 not found, 422 for a malformed
@@ -29,6 +30,7 @@ from whitelist.serve.access_log import AccessLog, code_digest
 from whitelist.serve.auth import Caller, KeyRing, verify_qr_token
 from whitelist.serve.config import ServeConfig
 from whitelist.serve.lookup import RunIndex
+from whitelist.serve.pages import add_review_pages, read_names
 from whitelist.serve.realtime import RealtimeScorer, Value
 
 USCC_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{18}$"
@@ -119,8 +121,11 @@ def _checked_code(uscc: str) -> str:
     return uscc
 
 
-def create_app(run: Path, config: ServeConfig, *, model: Path | None = None, today: date | None = None) -> FastAPI:
-    """The app for one run folder. ``model``: the run's model folder, for real-time scores; ``today``: for tests."""
+def create_app(
+    run: Path, config: ServeConfig, *, model: Path | None = None, raw: Path | None = None, today: date | None = None
+) -> FastAPI:
+    """The app for one run folder. ``model``: the run's model folder, for real-time scores; ``raw``: the
+    validated folder, whose registry names the review pages search; ``today``: for tests."""
     index = RunIndex(run)
     manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
     keys = KeyRing(config)
@@ -209,6 +214,8 @@ def create_app(run: Path, config: ServeConfig, *, model: Path | None = None, tod
             return scorer.score(body.uscc, body.features)
         except InputDataError as error:
             raise HTTPException(status_code=422, detail=str(error)) from None
+
+    add_review_pages(app, run, index, keys, read_names(raw, index))
 
     @app.exception_handler(HTTPException)
     async def json_error(request: Request, exc: HTTPException) -> JSONResponse:

@@ -83,7 +83,10 @@ class KeyRing:
         self._by_hash: dict[str, ApiKey] = {k.sha256: k for k in config.api_keys}
 
     def caller(self, presented: str) -> Caller | None:
-        entry = self._by_hash.get(key_hash(presented))
+        return self.caller_by_hash(key_hash(presented))
+
+    def caller_by_hash(self, sha256: str) -> Caller | None:
+        entry = self._by_hash.get(sha256)
         if entry is None:
             return None
         return Caller(kind="key", id=entry.id, role=entry.role, bank=entry.bank, branch=entry.branch)

@@ -91,3 +91,7 @@ class RunIndex:
         if i is None:
             return None
         return Decision({name: values[i] for name, values in self._columns.items()})
+
+    def codes(self) -> list[str]:
+        """Every scanned code, in the run's order."""
+        return self._columns["uscc"]

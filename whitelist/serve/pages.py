@@ -1,0 +1,133 @@
+"""The review pages: staff log in with their key, find a decision by code or name, read its page
+and, for compliance and risk, the run's compliance report. Server-rendered, no script needed.
+
+The decision page and the report are the ones `whitelist explain` and `whitelist report` write,
+rendered from the run folder's files; account managers find and open their own branch's
+enterprises only.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import pyarrow.parquet as pq
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from whitelist.explain.page import render_decision
+from whitelist.explain.report import render_report
+from whitelist.explain.run_folder import RunFolder
+from whitelist.serve.auth import Caller, KeyRing, key_hash
+from whitelist.serve.lookup import RunIndex
+from whitelist.serve.sessions import COOKIE, Sessions
+
+MAX_RESULTS = 100
+
+
+def _env() -> Any:
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    return Environment(loader=PackageLoader("whitelist.serve", "templates"), autoescape=select_autoescape(["html", "j2"]))
+
+
+def read_names(raw: Path | None, index: RunIndex) -> dict[str, str]:
+    """Enterprise names from a validated folder's registry, for the codes the run scanned."""
+    if raw is None:
+        return {}
+    table = pq.read_table(raw / "registry.parquet", columns=["uscc", "name"])
+    return {c: n for c, n in zip(table.column("uscc").to_pylist(), table.column("name").to_pylist(), strict=True)
+            if n and index.get(c) is not None}
+
+
+def add_review_pages(app: FastAPI, run: Path, index: RunIndex, keys: KeyRing, names: dict[str, str]) -> None:
+    env = _env()
+    folder = RunFolder.open(run)
+    sessions = Sessions()
+    report_lock = threading.Lock()
+    report: list[str] = []
+
+    def caller_of(request: Request) -> Caller | None:
+        sha = sessions.key_of(request.cookies.get(COOKIE))
+        caller = keys.caller_by_hash(sha) if sha else None
+        if caller is not None:
+            request.state.caller = caller
+        return caller
+
+    def page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        return HTMLResponse(env.get_template(name).render(**context), status_code=status)
+
+    def to_login() -> RedirectResponse:
+        return RedirectResponse("/review/login", status_code=303)
+
+    @app.get("/review/login", include_in_schema=False)
+    def login_form(request: Request) -> Response:
+        return page("login.html.j2", caller=None, error=None)
+
+    @app.post("/review/login", include_in_schema=False)
+    async def login(request: Request) -> Response:
+        form = parse_qs((await request.body()).decode("utf-8", "replace"))
+        presented = (form.get("key") or [""])[0]
+        caller = keys.caller(presented) if presented else None
+        if caller is None:
+            return page("login.html.j2", status=401, caller=None, error="密钥无效 / This key is not valid.")
+        request.state.caller = caller
+        response = RedirectResponse("/review", status_code=303)
+        response.set_cookie(COOKIE, sessions.issue(key_hash(presented)), max_age=sessions.seconds, httponly=True,
+                            samesite="strict", path="/review")
+        return response
+
+    @app.post("/review/logout", include_in_schema=False)
+    def logout() -> Response:
+        response = to_login()
+        response.delete_cookie(COOKIE, path="/review")
+        return response
+
+    @app.get("/review", include_in_schema=False)
+    def search(request: Request, q: str = "") -> Response:
+        caller = caller_of(request)
+        if caller is None:
+            return to_login()
+        text = q.strip()
+        results, truncated = [], False
+        if text:
+            code = text.upper()
+            wanted = [c for c in index.codes() if c.startswith(code)]
+            if names:
+                wanted += [c for c, n in names.items() if text in n and not c.startswith(code)]
+            for c in sorted(set(wanted)):
+                d = index.get(c)
+                if d is None or not caller.sees(d.bank, d.branch):
+                    continue
+                if len(results) == MAX_RESULTS:
+                    truncated = True
+                    break
+                results.append({**d.row, "name": names.get(c)})
+        return page("search.html.j2", caller=caller, q=text, results=results, truncated=truncated, names=bool(names),
+                    run_date=folder.manifest.get("run_date"), scanned=f"{index.size:,}")
+
+    @app.get("/review/decisions/{uscc}", include_in_schema=False)
+    def decision(request: Request, uscc: str) -> Response:
+        caller = caller_of(request)
+        if caller is None:
+            return to_login()
+        found = index.get(uscc)
+        if found is None:
+            return page("login.html.j2", status=404, caller=caller, error=f"{uscc}: 未找到 / not in this run")
+        if not caller.sees(found.bank, found.branch):
+            return page("login.html.j2", status=403, caller=caller, error="该企业属于其他网点 / another branch's enterprise")
+        return HTMLResponse(render_decision(folder, uscc))
+
+    @app.get("/review/report", include_in_schema=False)
+    def compliance_report(request: Request) -> Response:
+        caller = caller_of(request)
+        if caller is None:
+            return to_login()
+        if caller.role == "account_manager":
+            return page("login.html.j2", status=403, caller=caller, error="合规报告仅限合规与风险 / compliance and risk only")
+        with report_lock:
+            if not report:
+                report.append(render_report(folder))
+        return HTMLResponse(report[0])
