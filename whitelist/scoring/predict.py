@@ -14,7 +14,8 @@ import pandas as pd
 from whitelist.core.errors import InputDataError, preview
 from whitelist.core.progress import NullProgress, Progress
 from whitelist.models.artefact import ModelArtefact
-from whitelist.models.contributions import DEFAULT_METHOD, Method, contributor, model_array
+from whitelist.models.contributions import DEFAULT_METHOD, Contributor, Method, contributor, model_array
+from whitelist.models.treeshap import tree_shap
 from whitelist.models.reasons import CONTRIBUTION_DECIMALS, GroupMap
 
 CHUNK_ROWS = 50_000
@@ -77,15 +78,31 @@ def score_rows(
         stop = start + len(chunk)
         matrix = artefact.matrix(chunk, source)
         # The float array LightGBM makes of the matrix, made once for the prediction and the contributions.
-        array = model_array(artefact.booster, matrix)
-        predicted = artefact.from_raw_score(artefact.booster.predict(array, raw_score=True))
-        contrib = explain(matrix, array)
-        out_pd[start:stop] = predicted["pd"].to_numpy()
-        out_points[start:stop] = predicted["points"].to_numpy()
-        out_grade[start:stop] = predicted["grade"].to_numpy()
-        out_raw[start:stop] = contrib.sum(axis=1)
-        out_base[start:stop] = np.round(contrib[:, -1], CONTRIBUTION_DECIMALS)
-        out_groups[start:stop] = groups.sum(contrib)
+        part = score_array(model_array(artefact.booster, matrix), artefact, groups, explain, matrix)
+        out_pd[start:stop], out_points[start:stop], out_grade[start:stop] = part.pd, part.points, part.grade
+        out_raw[start:stop], out_base[start:stop], out_groups[start:stop] = part.raw_score, part.base_value, part.groups
         progress.advance(task, len(chunk))
     return Scored(pd=out_pd, points=out_points, grade=out_grade, raw_score=out_raw, groups=out_groups, base_value=out_base,
                   method=explain.describe())
+
+
+def score_array(
+    array: np.ndarray, artefact: ModelArtefact, groups: GroupMap, explain: Contributor, matrix: pd.DataFrame | None = None
+) -> Scored:
+    """PD, points, grade and group contributions of rows already in LightGBM's float form.
+
+    ``matrix`` (the model matrix the array was made of) is needed only when ``explain`` falls back
+    to ``pred_contrib``; the compiled path reads the array.
+    """
+    predicted = artefact.from_raw_score(artefact.booster.predict(array, raw_score=True))
+    if explain.forest is not None:
+        contrib = tree_shap(explain.forest, array)
+    elif matrix is not None:
+        contrib = explain(matrix, array)
+    else:  # LightGBM's own numbers from the same float array
+        contrib = np.asarray(artefact.booster.predict(array, pred_contrib=True), dtype=np.float64)
+    return Scored(
+        pd=predicted["pd"].to_numpy(), points=predicted["points"].to_numpy(), grade=predicted["grade"].to_numpy(),
+        raw_score=contrib.sum(axis=1), groups=groups.sum(contrib),
+        base_value=np.round(contrib[:, -1], CONTRIBUTION_DECIMALS), method=explain.describe(),
+    )

@@ -22,10 +22,11 @@ from whitelist.core.errors import ConfigError, InputDataError, preview
 from whitelist.core.io import file_sha256
 from whitelist.features.spec import load_features
 from whitelist.models.artefact import MODEL_FILE, ModelArtefact
+from whitelist.models.contributions import contributor
 from whitelist.models.reasons import DEFAULT_REASONS, load_reasons
 from whitelist.scoring.config import PolicyConfig
 from whitelist.scoring.policy.engine import POLICY_INPUTS, decide, screen
-from whitelist.scoring.predict import check_types, score_rows
+from whitelist.scoring.predict import score_array
 from whitelist.scoring.reason_codes import reason_columns
 
 OPTIONAL = ("entity_type", "industry", "region")
@@ -56,6 +57,16 @@ class RealtimeScorer:
         self.as_of = date.fromisoformat(manifest["as_of"])
         self.run_date = date.fromisoformat(manifest["run_date"])
         self.features = load_features()
+        self.explain = contributor(self.artefact.booster)
+        # A category's code is its place among the levels the booster was trained with, if the
+        # artefact knows the level (an unseen one is missing), as ModelArtefact.matrix and LightGBM do.
+        trained = iter(self.artefact.booster.pandas_categorical or [])
+        self._codes: dict[str, dict[str, float]] = {}
+        for f in self.artefact.features:
+            if f in self.artefact.categories:
+                levels = list(next(trained, None) or self.artefact.categories[f])
+                known = set(map(str, self.artefact.categories[f]))
+                self._codes[f] = {str(v): float(i) for i, v in enumerate(levels) if str(v) in known}
         reads = [f for r in self.policy.rules for f in r.when.inputs()]
         reads += [f for s in self.policy.segments for f in s.when.inputs()]
         lim = self.policy.limits
@@ -65,6 +76,21 @@ class RealtimeScorer:
             f for f in (*self.artefact.features, *reads) if f not in POLICY_INPUTS and f not in OPTIONAL
         ))
         self.score("91000000000000000X", {f: None for f in self.required})  # compile once, before the first request
+
+    def _array(self, values: dict[str, Value]) -> np.ndarray:
+        """``model_array`` of the one-row model matrix: numbers as floats, a category as its trained code."""
+        out = np.empty((1, len(self.artefact.features)), dtype=np.float64)
+        for j, f in enumerate(self.artefact.features):
+            value = values[f]
+            if f in self._codes:
+                out[0, j] = self._codes[f].get(str(value), np.nan) if value is not None else np.nan
+            elif value is None:
+                out[0, j] = np.nan
+            elif isinstance(value, str):
+                raise InputDataError(f"features: {f!r} must be a number or null, got {value!r}")
+            else:
+                out[0, j] = float(value)
+        return out
 
     def score(self, uscc: str, values: dict[str, Value]) -> dict[str, Any]:
         missing = [f for f in self.required if f not in values]
@@ -80,15 +106,18 @@ class RealtimeScorer:
         for f in self.required:  # an absent number is NaN, as in a feature table; text stays text
             value = values[f]
             row[f] = np.nan if value is None and f not in self.artefact.categories else value
+        array = self._array(values)  # a text in a number feature fails here, naming it
         frame = pd.DataFrame({k: [v] for k, v in row.items()})
-        check_types(frame, self.artefact, "features")
         scr = screen(frame, np.array([""], dtype=object), self.policy)
         rows = np.flatnonzero(scr.to_score)
-        scored = score_rows(frame.iloc[rows], self.artefact, self.groups, source="features")
+        # One row goes to LightGBM as its float array directly: a one-row model matrix costs more than the trees.
+        scored = score_array(array, self.artefact, self.groups, self.explain) if len(rows) else None
         pd_all = np.full(1, np.nan)
-        pd_all[rows] = scored.pd
+        if scored is not None:
+            pd_all[rows] = scored.pd
         dec = decide(frame, scr, pd_all, self.policy, self.run_date, np.array([""], dtype=object))
-        reasons = reason_columns(dec.decision, dec.rules_hit, rows, scored.groups, self.groups, self.policy, frame,
+        group_values = scored.groups if scored is not None else np.zeros((0, len(self.groups.codes)))
+        reasons = reason_columns(dec.decision, dec.rules_hit, rows, group_values, self.groups, self.policy, frame,
                                  self.features, self.as_of)
         listed = []
         for k in range(1, 5):
@@ -99,14 +128,13 @@ class RealtimeScorer:
             listed.append({"code": code, "value": None if np.isnan(value) else float(value),
                            "text_zh": reasons[f"reason_{k}_text_zh"].iloc[0],
                            "text_en": reasons[f"reason_{k}_text_en"].iloc[0]})
-        scored_one = len(rows) == 1
         offered = dec.decision[0] in ("whitelist", "review")
         return {
             "uscc": uscc,
             "decision": dec.decision[0],
-            "pd": float(scored.pd[0]) if scored_one else None,
-            "points": int(scored.points[0]) if scored_one else None,
-            "grade": str(scored.grade[0]) if scored_one else None,
+            "pd": float(scored.pd[0]) if scored is not None else None,
+            "points": int(scored.points[0]) if scored is not None else None,
+            "grade": str(scored.grade[0]) if scored is not None else None,
             "limit": float(dec.limit[0]) if offered else None,
             "rate": float(dec.rate[0]) if offered else None,
             "rules_hit": [r for r in dec.rules_hit[0].split(",") if r],
