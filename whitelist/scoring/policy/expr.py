@@ -94,8 +94,22 @@ def evaluate(expr: Expr, frame: pd.DataFrame) -> Evaluated:
     return Evaluated(hit=hit, missing=missing & ~hit)
 
 
+_NUMPY_COMPARE = {"eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal, "gt": np.greater,
+                  "ge": np.greater_equal}
+
+
 def _leaf(expr: Expr, column: pd.Series) -> Evaluated:
     op = expr.op
+    numeric = column.dtype.kind in "fiub" and not isinstance(expr.value, str) and not isinstance(expr.missing_as, str)
+    if numeric and op in _NUMPY_COMPARE:
+        # A number against a number on plain arrays: the same answers as the pandas path below,
+        # without its per-call cost (which dominates for the one-row frames of real-time scores).
+        x = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        if expr.missing_as is not None:
+            x = np.where(np.isnan(x), float(expr.missing_as), x)
+        empty = np.isnan(x)
+        hit = _NUMPY_COMPARE[op](x, float(expr.value)) & ~empty  # type: ignore[arg-type]
+        return Evaluated(hit=hit, missing=empty & ~hit)
     if op in ("missing", "present"):
         empty = column.isna().to_numpy()
         return Evaluated(hit=empty if op == "missing" else ~empty, missing=np.zeros(len(column), bool))
