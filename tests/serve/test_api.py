@@ -102,16 +102,25 @@ def _payload(served: Served, uscc: str) -> dict[str, object]:
     return {"uscc": uscc, "features": features}
 
 
-def test_realtime_score_repeats_the_batch_decision_for_a_scored_enterprise(served: Served) -> None:
+def test_realtime_scores_repeat_the_batch_decisions_of_scored_enterprises(served: Served) -> None:
     contributions = pd.read_parquet(served.run.folder / "contributions.parquet")
-    row = served.table[served.table.uscc.isin(contributions.uscc) & (served.table.rules_hit.str.contains("RP|CC") == False)].iloc[0]  # noqa: E712
-    answer = served.client.post("/v1/score", json=_payload(served, row.uscc), headers=served.staff("risk"))
-    assert answer.status_code == 200, answer.text
-    body = answer.json()
-    assert body["pd"] == pytest.approx(row.pd, abs=1e-9)
-    assert (body["decision"], body["grade"], body["points"]) == (row.decision, row.grade, row.points)
-    assert [r["code"] for r in body["reasons"]] == [row[f"reason_{k}"] for k in range(1, 5) if pd.notna(row[f"reason_{k}"])]
-    assert body["not_applied"] == ["RP01", "RP02", "CC01", "CC02"]
+    alone = ~served.table.rules_hit.fillna("").str.contains("RP|CC")  # checks one row cannot make
+    rows = served.table[served.table.uscc.isin(contributions.uscc) & alone]
+    for decision in ("whitelist", "review", "decline"):
+        sample = rows[rows.decision == decision].head(8)
+        assert len(sample) > 0, f"the shared province has no scored {decision} to compare"
+        for _, row in sample.iterrows():
+            answer = served.client.post("/v1/score", json=_payload(served, row.uscc), headers=served.staff("risk"))
+            assert answer.status_code == 200, answer.text
+            body = answer.json()
+            assert body["pd"] == row.pd  # the same float: PD is rounded to 1e-9 on both paths
+            assert (body["decision"], body["grade"], body["points"]) == (row.decision, row.grade, row.points)
+            assert body["rules_hit"] == [r for r in row.rules_hit.split(",") if r]
+            assert [r["code"] for r in body["reasons"]] == [
+                row[f"reason_{k}"] for k in range(1, 5) if pd.notna(row[f"reason_{k}"])]
+            assert [r["text_en"] for r in body["reasons"]] == [
+                row[f"reason_{k}_text_en"] for k in range(1, 5) if pd.notna(row[f"reason_{k}"])]
+            assert body["not_applied"] == ["RP01", "RP02", "CC01", "CC02"]
 
 
 def test_realtime_score_names_missing_and_unknown_features(served: Served) -> None:
