@@ -29,12 +29,10 @@ def serve(
     """Serve a run: pre-approval lookups for QR codes, decisions for staff, real-time scores."""
     import uvicorn
 
-    from whitelist.explain.run_folder import RunFolder
     from whitelist.serve.app import create_app
     from whitelist.serve.config import load_serve_config
     from whitelist.training.registry import resolve_model
 
-    RunFolder.open(run)
     settings = load_serve_config(config)
     app = create_app(run, settings, model=resolve_model(model) if model else None, raw=raw,
                      today=option_date(today, "--today"))

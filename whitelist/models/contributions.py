@@ -45,16 +45,19 @@ class Contributor:
     """Why ``treeshap`` was asked for but ``pred_contrib`` runs, else None."""
     forest: CompiledForest | None
 
-    def __call__(self, matrix: pd.DataFrame, array: np.ndarray | None = None) -> np.ndarray:
-        """(rows, features + 1) float64 contributions; the last column is the base value.
-
-        ``array``, when the caller already has it, is ``model_array(booster, matrix)``.
-        """
+    def __call__(self, matrix: pd.DataFrame) -> np.ndarray:
+        """(rows, features + 1) float64 contributions; the last column is the base value."""
         if matrix.empty:
             return np.zeros((0, self.booster.num_feature() + 1))
         if self.forest is None:
             return np.asarray(self.booster.predict(matrix, pred_contrib=True), dtype=np.float64)
-        return tree_shap(self.forest, model_array(self.booster, matrix) if array is None else array)
+        return tree_shap(self.forest, model_array(self.booster, matrix))
+
+    def of_array(self, array: np.ndarray) -> np.ndarray:
+        """The same contributions of rows already in LightGBM's float form (``model_array``)."""
+        if self.forest is None:
+            return np.asarray(self.booster.predict(array, pred_contrib=True), dtype=np.float64)
+        return tree_shap(self.forest, array)
 
     def describe(self) -> dict[str, str | None]:
         """What the run manifest records about how its contributions were computed."""

@@ -15,7 +15,6 @@ from whitelist.core.errors import InputDataError, preview
 from whitelist.core.progress import NullProgress, Progress
 from whitelist.models.artefact import ModelArtefact
 from whitelist.models.contributions import DEFAULT_METHOD, Contributor, Method, contributor, model_array
-from whitelist.models.treeshap import tree_shap
 from whitelist.models.reasons import CONTRIBUTION_DECIMALS, GroupMap
 
 CHUNK_ROWS = 50_000
@@ -78,7 +77,7 @@ def score_rows(
         stop = start + len(chunk)
         matrix = artefact.matrix(chunk, source)
         # The float array LightGBM makes of the matrix, made once for the prediction and the contributions.
-        part = score_array(model_array(artefact.booster, matrix), artefact, groups, explain, matrix)
+        part = score_array(model_array(artefact.booster, matrix), artefact, groups, explain)
         out_pd[start:stop], out_points[start:stop], out_grade[start:stop] = part.pd, part.points, part.grade
         out_raw[start:stop], out_base[start:stop], out_groups[start:stop] = part.raw_score, part.base_value, part.groups
         progress.advance(task, len(chunk))
@@ -86,21 +85,10 @@ def score_rows(
                   method=explain.describe())
 
 
-def score_array(
-    array: np.ndarray, artefact: ModelArtefact, groups: GroupMap, explain: Contributor, matrix: pd.DataFrame | None = None
-) -> Scored:
-    """PD, points, grade and group contributions of rows already in LightGBM's float form.
-
-    ``matrix`` (the model matrix the array was made of) is needed only when ``explain`` falls back
-    to ``pred_contrib``; the compiled path reads the array.
-    """
+def score_array(array: np.ndarray, artefact: ModelArtefact, groups: GroupMap, explain: Contributor) -> Scored:
+    """PD, points, grade and group contributions of rows already in LightGBM's float form (``model_array``)."""
     predicted = artefact.from_raw_score(artefact.booster.predict(array, raw_score=True))
-    if explain.forest is not None:
-        contrib = tree_shap(explain.forest, array)
-    elif matrix is not None:
-        contrib = explain(matrix, array)
-    else:  # LightGBM's own numbers from the same float array
-        contrib = np.asarray(artefact.booster.predict(array, pred_contrib=True), dtype=np.float64)
+    contrib = explain.of_array(array)
     return Scored(
         pd=predicted["pd"].to_numpy(), points=predicted["points"].to_numpy(), grade=predicted["grade"].to_numpy(),
         raw_score=contrib.sum(axis=1), groups=groups.sum(contrib),

@@ -13,19 +13,18 @@ code or payload, with a message that says what to fix.
 """
 
 
-import json
 import time
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Path as PathParam, Query, Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from whitelist import __version__
 from whitelist.core.errors import InputDataError
 from whitelist.core.uscc import problem
+from whitelist.explain.run_folder import RunFolder
 from whitelist.serve.access_log import AccessLog, code_digest
 from whitelist.serve.auth import Caller, KeyRing, verify_qr_token
 from whitelist.serve.config import ServeConfig
@@ -126,12 +125,13 @@ def create_app(
 ) -> FastAPI:
     """The app for one run folder. ``model``: the run's model folder, for real-time scores; ``raw``: the
     validated folder, whose registry names the review pages search; ``today``: for tests."""
+    folder = RunFolder.open(run)  # a folder missing any of a run's files fails here, naming them
+    manifest = folder.manifest
     index = RunIndex(run)
-    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
     keys = KeyRing(config)
     qr_key = config.qr_key()
     log = AccessLog(config.access_log)
-    scorer = RealtimeScorer(run, model) if model is not None else None
+    scorer = RealtimeScorer(folder, model) if model is not None else None
 
     def now() -> date:
         return today or date.today()
@@ -140,7 +140,6 @@ def create_app(
         title="whitelist", version=__version__,
         description="Pre-approval lookups, decisions and real-time scores of one whitelist run.",
     )
-    app.state.access_log = log
     app.state.scorer = scorer
 
     @app.middleware("http")
@@ -215,10 +214,5 @@ def create_app(
         except InputDataError as error:
             raise HTTPException(status_code=422, detail=str(error)) from None
 
-    add_review_pages(app, run, index, keys, read_names(raw, index))
-
-    @app.exception_handler(HTTPException)
-    async def json_error(request: Request, exc: HTTPException) -> JSONResponse:
-        return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail})
-
+    add_review_pages(app, folder, index, keys, read_names(raw, index))
     return app

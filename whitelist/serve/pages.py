@@ -42,9 +42,8 @@ def read_names(raw: Path | None, index: RunIndex) -> dict[str, str]:
             if n and index.get(c) is not None}
 
 
-def add_review_pages(app: FastAPI, run: Path, index: RunIndex, keys: KeyRing, names: dict[str, str]) -> None:
+def add_review_pages(app: FastAPI, folder: RunFolder, index: RunIndex, keys: KeyRing, names: dict[str, str]) -> None:
     env = _env()
-    folder = RunFolder.open(run)
     sessions = Sessions()
     report_lock = threading.Lock()
     report: list[str] = []
@@ -115,9 +114,9 @@ def add_review_pages(app: FastAPI, run: Path, index: RunIndex, keys: KeyRing, na
             return to_login()
         found = index.get(uscc)
         if found is None:
-            return page("login.html.j2", status=404, caller=caller, error=f"{uscc}: 未找到 / not in this run")
+            return page("message.html.j2", status=404, caller=caller, message=f"{uscc}: 未找到 / not in this run")
         if not caller.sees(found.bank, found.branch):
-            return page("login.html.j2", status=403, caller=caller, error="该企业属于其他网点 / another branch's enterprise")
+            return page("message.html.j2", status=403, caller=caller, message="该企业属于其他网点 / another branch's enterprise")
         return HTMLResponse(render_decision(folder, uscc))
 
     @app.get("/review/report", include_in_schema=False)
@@ -126,7 +125,7 @@ def add_review_pages(app: FastAPI, run: Path, index: RunIndex, keys: KeyRing, na
         if caller is None:
             return to_login()
         if caller.role == "account_manager":
-            return page("login.html.j2", status=403, caller=caller, error="合规报告仅限合规与风险 / compliance and risk only")
+            return page("message.html.j2", status=403, caller=caller, message="合规报告仅限合规与风险 / compliance and risk only")
         with report_lock:
             if not report:
                 report.append(render_report(folder))

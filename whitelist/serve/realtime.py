@@ -9,7 +9,6 @@ and the contact plan; the answer says so. The model must be the one the run used
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import pandas as pd
 from whitelist.core.config import parse_config
 from whitelist.core.errors import ConfigError, InputDataError, preview
 from whitelist.core.io import file_sha256
+from whitelist.explain.run_folder import RunFolder
 from whitelist.features.spec import load_features
 from whitelist.models.artefact import MODEL_FILE, ModelArtefact
 from whitelist.models.contributions import contributor
@@ -37,18 +37,18 @@ Value = float | int | str | bool | None
 
 
 class RealtimeScorer:
-    def __init__(self, run: Path, model_dir: Path) -> None:
-        manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    def __init__(self, run: RunFolder, model_dir: Path) -> None:
+        manifest = run.manifest
         expected = manifest["model"]["model_sha256"]
         found = file_sha256(model_dir / MODEL_FILE) if (model_dir / MODEL_FILE).is_file() else None
         if found != expected:
             raise ConfigError(
-                f"{model_dir}: not the model of run {run} (its {MODEL_FILE} has SHA-256 {found}, the run's manifest "
+                f"{model_dir}: not the model of run {run.path} (its {MODEL_FILE} has SHA-256 {found}, the run's manifest "
                 f"{expected}); give --model the folder the run was scored with ({manifest['model']['ref']})"
             )
         self.model_version = {"ref": manifest["model"]["ref"], "model_sha256": expected}
         self.artefact = ModelArtefact.load(model_dir)
-        self.policy = parse_config(PolicyConfig, manifest["policy"]["config"], source=f"{run / 'manifest.json'} policy")
+        self.policy = parse_config(PolicyConfig, manifest["policy"]["config"], source=f"{run.path / 'manifest.json'} policy")
         reasons_path = Path(manifest["reasons"]["path"])
         if not (reasons_path.is_file() and file_sha256(reasons_path) == manifest["reasons"]["sha256"]):
             reasons_path = DEFAULT_REASONS
