@@ -1,4 +1,4 @@
-"""joined_names: the rules hit and the segments of every enterprise, built once per pattern."""
+"""joined_names and factorize_rows: rules hit, segments and repairs built once per distinct pattern."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from whitelist.scoring.policy.patterns import joined_names
+from whitelist.scoring.policy import patterns
+from whitelist.scoring.policy.patterns import factorize_rows, joined_names
 
 
 @given(
@@ -32,3 +33,26 @@ def test_names_keep_the_order_given_not_sorted() -> None:
 
 def test_no_names_give_empty_text_for_every_row() -> None:
     assert joined_names([], [], 3).tolist() == ["", "", ""]
+
+
+@given(
+    st.integers(min_value=1, max_value=6).flatmap(
+        lambda m: st.lists(st.lists(st.integers(-1, 3), min_size=m, max_size=m), min_size=0, max_size=80)
+    ),
+    st.booleans(),
+)
+def test_rows_share_an_index_exactly_when_their_values_are_equal(rows: list[list[int]], small_keys: bool) -> None:
+    if small_keys:  # refactorize at every column, as a province with very many patterns would
+        original, patterns._KEY_LIMIT = patterns._KEY_LIMIT, 2
+    try:
+        m = len(rows[0]) if rows else 1
+        columns = [np.array([r[j] for r in rows], dtype=np.int64) for j in range(m)]
+        inverse, first = factorize_rows(columns, len(rows))
+    finally:
+        if small_keys:
+            patterns._KEY_LIMIT = original
+    assert len(inverse) == len(rows)
+    for a in range(len(rows)):
+        assert rows[first[inverse[a]]] == rows[a]  # each row's pattern is the one its index names
+    assert len(first) == len({tuple(r) for r in rows})  # one index per distinct row
+    assert sorted(first.tolist()) == first.tolist()  # in order of first appearance

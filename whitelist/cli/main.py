@@ -63,6 +63,9 @@ def _root(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    from whitelist.core.runtime import reuse_freed_memory
+
+    reuse_freed_memory()
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ from whitelist.features.spec import FeatureSet
 from whitelist.models.reasons import TOP_REASONS, GroupMap, top_reasons
 from whitelist.scoring.config import PolicyConfig
 from whitelist.scoring.policy.checks import BY_ID
+from whitelist.scoring.policy.patterns import factorize_rows
 
 MODEL_CHECKS = frozenset({"PD01", "PD02"})
 """Checks whose reason is the model itself: their place goes to the contribution groups."""
@@ -192,8 +193,8 @@ def _repairs(
     combo_of: np.ndarray, rule_repairs: dict[str, list[tuple[str, ...]]], model_slot: np.ndarray, groups: GroupMap
 ) -> dict[str, np.ndarray]:
     """repair_zh/_en: the rules' repairs in rule order, then those of the risk-raising groups by slot, once each."""
-    keys = np.column_stack([combo_of, model_slot])
-    unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+    inverse, first = factorize_rows([combo_of, *model_slot.T], len(combo_of))
+    unique = np.column_stack([combo_of, model_slot])[first]
     out = {}
     for lang in LANGS:
         group_fix = [groups.repair(code, lang) for code in groups.codes]
@@ -202,5 +203,5 @@ def _repairs(
             fixes = [*rule_repairs[lang][combo], *(group_fix[j] for j in slots if j >= 0)]
             kept = list(dict.fromkeys(f for f in fixes if f))
             shown[u] = "; ".join(kept) if kept else None
-        out[f"repair_{lang}"] = shown[inverse.reshape(-1)]
+        out[f"repair_{lang}"] = shown[inverse]
     return out

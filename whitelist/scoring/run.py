@@ -27,6 +27,7 @@ from whitelist.core.decisions import DECISIONS
 from whitelist.core.errors import GateFailedError, InputDataError
 from whitelist.core.io import file_sha256, write_bytes, write_json, write_parquet
 from whitelist.core.progress import NullProgress, Progress
+from whitelist.core.runtime import cycle_collection_paused
 from whitelist.features.periods import feature_period
 from whitelist.features.spec import FeatureSet, load_features
 from whitelist.models.artefact import ARTEFACT_FILE, EVALUATION_FILE, MODEL_FILE, RUN_FILE, ModelArtefact
@@ -97,7 +98,11 @@ def refuse_existing(out: Path) -> None:
 
 
 def run_scoring(req: ScoreRequest, progress: Progress | None = None) -> RunResult:
-    progress = progress or NullProgress()
+    with cycle_collection_paused():
+        return _run_scoring(req, progress or NullProgress())
+
+
+def _run_scoring(req: ScoreRequest, progress: Progress) -> RunResult:
     refuse_existing(req.out)
     timer: dict[str, float] = {}
     clock = time.perf_counter()
@@ -419,6 +424,10 @@ def _hashes(files: list[Path], root: Path) -> dict[str, str]:
 
 
 def _rule_counts(table: pd.DataFrame) -> dict[str, int]:
-    ids = table["rules_hit"].str.split(",").explode()
-    ids = ids[ids.notna() & (ids != "")]
-    return {str(k): int(v) for k, v in sorted(ids.value_counts().items())}
+    """Enterprises per rule id, counted per distinct ``rules_hit`` (a few hundred), not per row."""
+    counts: dict[str, int] = {}
+    for hit, times in table["rules_hit"].value_counts().items():
+        for rule_id in str(hit).split(","):
+            if rule_id:
+                counts[rule_id] = counts.get(rule_id, 0) + int(times)
+    return dict(sorted(counts.items()))

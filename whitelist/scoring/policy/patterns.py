@@ -1,10 +1,36 @@
-"""Comma-joined names of the flags each row has, built once per distinct pattern of flags."""
+"""Distinct patterns of per-row values, found by hashing, and names joined once per pattern."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
+
+_KEY_LIMIT = 2**62
+"""Mixed-radix keys are refactorized before they could overflow an int64."""
+
+
+def factorize_rows(columns: Sequence[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the index of its distinct combination of ``columns`` values, and each combination's first row.
+
+    Hash-based and linear: ``np.unique(..., axis=0)`` sorts the rows as raw bytes, which takes
+    a third of a second at 200,000 rows for what a few hundred patterns need. The order of the
+    combinations is that of first appearance.
+    """
+    key = np.zeros(n, dtype=np.int64)
+    size = 1
+    for column in columns:
+        codes, uniques = pd.factorize(np.asarray(column), use_na_sentinel=False)
+        if size * max(len(uniques), 1) >= _KEY_LIMIT:
+            key, seen = pd.factorize(key)
+            size = len(seen)
+        key = key * max(len(uniques), 1) + codes
+        size *= max(len(uniques), 1)
+    inverse, uniques = pd.factorize(key)
+    first = np.empty(len(uniques), dtype=np.int64)
+    first[inverse[::-1]] = np.arange(n - 1, -1, -1)
+    return inverse.astype(np.int64, copy=False), first
 
 
 def joined_names(names: Sequence[str], flags: Sequence[np.ndarray], n: int) -> np.ndarray:
@@ -15,8 +41,8 @@ def joined_names(names: Sequence[str], flags: Sequence[np.ndarray], n: int) -> n
     """
     if not names or n == 0:
         return np.full(n, "", dtype=object)
-    packed = np.packbits(np.column_stack([np.asarray(f, dtype=bool) for f in flags]), axis=1)
-    patterns, inverse = np.unique(packed, axis=0, return_inverse=True)
-    on = np.unpackbits(patterns, axis=1, count=len(names)).astype(bool)
-    joined = np.array([",".join(name for name, hit in zip(names, row, strict=True) if hit) for row in on], dtype=object)
-    return joined[inverse.reshape(-1)]
+    on = [np.asarray(f, dtype=bool) for f in flags]
+    inverse, first = factorize_rows(on, n)
+    rows = np.column_stack(on)[first]
+    joined = np.array([",".join(name for name, hit in zip(names, row, strict=True) if hit) for row in rows], dtype=object)
+    return joined[inverse]
