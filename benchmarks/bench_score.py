@@ -422,6 +422,8 @@ def head_code(out: Path, rev: str = "HEAD") -> dict:
         folder.mkdir(parents=True)
         archive = subprocess.run(["git", "archive", commit, "whitelist"], cwd=REPO, capture_output=True, check=True)
         subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+        # As `make install` does for the working tree: compiled once, not at every child's import.
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(folder / "whitelist")], check=True)
     os.environ["PYTHONPATH"] = os.pathsep.join([str(folder), *filter(None, [os.environ.get("PYTHONPATH")])])
     os.chdir(out)  # ``python -c`` puts the current folder first on sys.path: not the repo root with its whitelist/
     probe = "import whitelist.cli.main as m, whitelist.models.artefact as a; print(m.__file__); print(a.__file__)"
