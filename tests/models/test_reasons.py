@@ -12,7 +12,7 @@ from hypothesis.extra.numpy import arrays
 
 from whitelist.core.errors import ConfigError
 from whitelist.models.contributions import exact_contributions
-from whitelist.models.reasons import ReasonCatalog, ReasonGroup, load_reasons, top_reasons
+from whitelist.models.reasons import ReasonCatalog, ReasonGroup, format_value, load_reasons, top_reasons
 
 
 def _group(code: str, *features: str) -> ReasonGroup:
@@ -113,3 +113,47 @@ def test_contributions_add_up_to_the_raw_score_and_match_shap(model: tuple[lgb.B
     expected = expected[1] if isinstance(expected, list) else expected
     assert np.allclose(contrib[:200, :-1], expected, atol=1e-6)
     assert np.allclose(contrib[:, -1], np.ravel(explainer.expected_value)[-1], atol=1e-6)
+
+
+UNITS = ("change", "share", "money", "capital", "months", "count_months", "days", "ratio", "count", "text")
+
+
+def _spelled_out(value: object, unit: str, lang: str) -> str:
+    """The reason values' formats written out rule by rule, independently of the engine's dispatch."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return "无记录" if lang == "zh" else "no record"
+    if unit == "text":
+        return str(value)
+    v = float(value)
+    whole = f"{v:,.0f}" if v.is_integer() else f"{v:,.1f}"
+    rules = {
+        "change": f"{v:+.0%}", "share": f"{v:.0%}", "ratio": f"{v:.2f}",
+        "money": f"{v:,.0f}元" if lang == "zh" else f"CNY {v:,.0f}",
+        "capital": f"{whole}万元" if lang == "zh" else f"CNY {v * 10_000:,.0f}",
+        "months": f"{whole}个月" if lang == "zh" else f"{whole} month{'s' if v != 1 else ''}",
+        "count_months": f"{whole}个月" if lang == "zh" else f"{whole} month{'s' if v != 1 else ''}",
+        "days": f"{whole}天" if lang == "zh" else f"{whole} day{'s' if v != 1 else ''}",
+    }
+    return rules.get(unit, whole)
+
+
+@given(
+    st.one_of(
+        st.floats(min_value=-1e12, max_value=1e12),
+        st.integers(-10**9, 10**9),
+        st.sampled_from([0.0, 1.0, 1.5, 0.125, 2.5, -0.005, float("nan"), None, pd.NA]),
+    ),
+    st.sampled_from(UNITS),
+    st.sampled_from(["zh", "en"]),
+)
+def test_value_formats_follow_the_unit_rules(value: object, unit: str, lang: str) -> None:
+    assert format_value(value, unit, lang) == _spelled_out(value, unit, lang)
+
+
+def test_value_formats_read_as_a_reader_expects() -> None:
+    assert format_value(1234567.4, "money", "zh") == "1,234,567元"
+    assert format_value(50.0, "capital", "en") == "CNY 500,000"
+    assert format_value(1.0, "months", "en") == "1 month"
+    assert format_value(2.5, "days", "en") == "2.5 days"
+    assert format_value(-0.125, "change", "en") == "-12%"
+    assert format_value(float("nan"), "share", "zh") == "无记录"

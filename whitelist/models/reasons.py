@@ -8,8 +8,10 @@ the reasons an enterprise reads add up, with the base value, to the model's raw 
 from __future__ import annotations
 
 import fnmatch
+import functools
 import math
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -78,28 +80,43 @@ class ReasonFile(StrictModel):
 
 def format_value(value: object, unit: str, lang: str) -> str:
     """A lead feature's value as a reader expects it, in either language; empty reads 'no record'."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return "无记录" if lang == "zh" else "no record"
-    if unit == "text":
-        return str(value)
-    v = float(value)  # type: ignore[arg-type]
-    whole = f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}"
+    return value_formatter(unit, lang)(value)
+
+
+@functools.cache
+def value_formatter(unit: str, lang: str) -> Callable[[object], str]:
+    """``format_value`` for one unit and language, decided once: a province formats 200,000 values."""
+    empty = "无记录" if lang == "zh" else "no record"
     zh = lang == "zh"
+
+    def whole(v: float) -> str:
+        return f"{v:,.0f}" if v.is_integer() else f"{v:,.1f}"
+
+    number: Callable[[float], str]
     if unit == "change":
-        return f"{v:+.0%}"
-    if unit == "share":
-        return f"{v:.0%}"
-    if unit == "money":
-        return f"{v:,.0f}元" if zh else f"CNY {v:,.0f}"
-    if unit == "capital":  # registered capital is kept in 10k CNY, as registries publish it
-        return f"{whole}万元" if zh else f"CNY {v * 10_000:,.0f}"
-    if unit in ("months", "count_months"):
-        return f"{whole}个月" if zh else f"{whole} month{'s' if v != 1 else ''}"
-    if unit == "days":
-        return f"{whole}天" if zh else f"{whole} day{'s' if v != 1 else ''}"
-    if unit == "ratio":
-        return f"{v:.2f}"
-    return whole
+        number = "{:+.0%}".format
+    elif unit == "share":
+        number = "{:.0%}".format
+    elif unit == "money":
+        number = "{:,.0f}元".format if zh else "CNY {:,.0f}".format
+    elif unit == "capital":  # registered capital is kept in 10k CNY, as registries publish it
+        number = (lambda v: f"{whole(v)}万元") if zh else (lambda v: f"CNY {v * 10_000:,.0f}")
+    elif unit in ("months", "count_months", "days"):
+        zh_word, en_word = ("个月", "month") if unit != "days" else ("天", "day")
+        number = (lambda v: whole(v) + zh_word) if zh else (lambda v: f"{whole(v)} {en_word}{'s' if v != 1 else ''}")
+    elif unit == "ratio":
+        number = "{:.2f}".format
+    else:
+        number = whole
+
+    def fmt(value: object) -> str:
+        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+            return empty
+        if unit == "text":
+            return str(value)
+        return number(float(value))  # type: ignore[arg-type]
+
+    return fmt
 
 
 @dataclass(frozen=True)
@@ -133,10 +150,15 @@ class GroupMap:
 
     def format(self, code: str, value: object, lang: str) -> str:
         """The lead feature's value as the reason's sentence quotes it."""
+        return self.formatter(code, lang)(value)
+
+    def formatter(self, code: str, lang: str) -> Callable[[object], str]:
+        """``format`` for one code and language, for formatting many values."""
         group = self.groups[code]
-        if group is None:
-            return format_value(value, "count" if not isinstance(value, str) else "text", lang)
-        return format_value(value, group.unit, lang)
+        if group is not None:
+            return value_formatter(group.unit, lang)
+        text, count = value_formatter("text", lang), value_formatter("count", lang)
+        return lambda value: text(value) if isinstance(value, str) else count(value)
 
     def frame(self, code: str, *, risk: bool, lang: str, period: str) -> tuple[str, str]:
         """The sentence around the value: many rows share it, so a run fills it in once per code.

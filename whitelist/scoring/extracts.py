@@ -27,7 +27,7 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -47,8 +47,12 @@ Kind = Literal["text", "money", "rate", "date", "int", "pd"]
 N_REASONS = 4
 DEFAULT_CREATED = dt.datetime(2000, 1, 1)
 """Workbook creation time when the caller gives no run date: a constant, never the clock."""
-BATCH_ROWS = 100_000
-"""Rows rendered at once: a batch's XML is about 1.5 KB a row."""
+BATCH_ROWS = 8_000
+"""Rows rendered at once (a batch's XML is about 1.5 KB a row): small enough that the first
+branches are being written while the rest still render, large enough to keep Arrow's per-call
+cost small."""
+PENDING_BATCHES = 2
+"""Rendered batches waiting for the writers at most, which bounds the memory the bytes take."""
 MAX_WIDTH = 60
 
 VISIT_FOCUS_LABELS: Mapping[bool, str] = {True: "是 / yes", False: "否 / no"}
@@ -479,7 +483,13 @@ def write_extracts(
     branches = _branches(order, decisions)
     written: list[Path] = []
     with ThreadPoolExecutor(max(workers, 1)) as pool:
+        # A batch renders while the workers compress and write the one before: Arrow's kernels and
+        # zlib both release the GIL, so the two overlap. A branch's bytes do not depend on its batch.
+        jobs: list[list[Future[list[Path]]]] = []
         for batch in _batches(branches):
+            while len(jobs) > PENDING_BATCHES:  # bounded memory: wait for the oldest batch's files
+                for job in jobs.pop(0):
+                    written += job.result()
             start, stop = batch[0].start, batch[-1].stop
             part = order.iloc[start:stop].reset_index(drop=True)
             local = [
@@ -487,8 +497,10 @@ def write_extracts(
             ]
             numbers = np.concatenate([np.arange(2, j.stop - j.start + 2) for j in local])
             rendered = _render_batch(part, numbers)
-            for paths in pool.map(lambda job: _write_branch(Path(folder), rendered, job, stamp), local):
-                written += paths
+            jobs.append([pool.submit(_write_branch, Path(folder), rendered, job, stamp) for job in local])
+        for pending in jobs:
+            for job in pending:
+                written += job.result()
     return sorted(written)
 
 

@@ -111,7 +111,8 @@ def reason_columns(
                 risk_of = risky[rows]
                 for lang in LANGS:
                     seen = rendered.setdefault((code, lang), {})
-                    shown = pa.array([_render(seen, groups, code, v, lang) for v in values_of], pa.string())
+                    fmt = groups.formatter(code, lang)
+                    shown = pa.array([seen.get(v) or seen.setdefault(v, fmt(v)) for v in values_of], pa.string())
                     for flag in (True, False):
                         where_flag = risk_of == flag
                         if where_flag.any():
@@ -127,14 +128,6 @@ def reason_columns(
     for name, column in _repairs(combo_of, by_combo.repairs, model_slot, groups).items():
         out[name] = pd.Series(column, dtype=object)
     return pd.DataFrame(out)
-
-
-def _render(seen: dict[object, str], groups: GroupMap, code: str, value: object, lang: str) -> str:
-    """``groups.format``, once per value of a code across the four slots."""
-    text = seen.get(value)
-    if text is None:
-        text = seen[value] = groups.format(code, value, lang)
-    return text
 
 
 class _Pieces:
