@@ -17,6 +17,7 @@ from whitelist.core.errors import ConfigError, GateFailedError, InputDataError
 from whitelist.models.artefact import ModelArtefact
 from whitelist.scoring.config import load_policy
 from whitelist.core.decisions import DECISIONS
+from whitelist.scoring.inputs import Prefetch
 from whitelist.scoring.run import RunResult, run_scoring
 
 
@@ -251,3 +252,21 @@ def test_a_rule_reading_an_unknown_input_fails_before_any_decision(scoring_case:
     with pytest.raises(ConfigError, match=r"rules read inputs the feature table does not have: 'EX99: abnormal_operation_opn_count'"):
         run_scoring(scoring_case.request(tmp_path / "run", policy=bad))
     assert not (tmp_path / "run").exists()
+
+
+def test_a_run_from_prefetched_inputs_writes_the_same_files(run: RunResult, scoring_case: ScoringCase, tmp_path: Path) -> None:
+    prefetch = Prefetch(scoring_case.features, scoring_case.validated)
+    again = run_scoring(scoring_case.request(tmp_path / "prefetched", prefetch=prefetch))
+    assert prefetch.take(scoring_case.features) is None  # each prefetched file was used, and only once
+    first = {p.relative_to(run.folder): p.read_bytes() for p in run.folder.rglob("*") if p.is_file()}
+    second = {p.relative_to(again.folder): p.read_bytes() for p in again.folder.rglob("*") if p.is_file()}
+    assert sorted(str(k) for k in first if first[k] != second.get(k)) == ["manifest.json"]
+
+
+def test_a_prefetch_that_failed_leaves_the_loader_to_report_the_file(scoring_case: ScoringCase, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"not parquet")
+    prefetch = Prefetch(broken, scoring_case.validated)
+    with pytest.raises(InputDataError, match="broken.parquet: not a readable Parquet feature table"):
+        run_scoring(scoring_case.request(tmp_path / "out", features=broken, prefetch=prefetch))
+    assert not (tmp_path / "out").exists()

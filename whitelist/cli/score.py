@@ -29,6 +29,9 @@ def score(
     ),
 ) -> None:
     """Score the visit list: exclusions, the five standards, grades, limits, rates, assignment and reasons."""
+    from whitelist.scoring.inputs import Prefetch
+
+    prefetch = Prefetch(features, raw) if not out.exists() else None  # reads while the rest imports
     from whitelist.models.reasons import DEFAULT_REASONS, load_reasons
     from whitelist.scoring.config import DEFAULT_POLICY, load_policy
     from whitelist.scoring.run import ScoreRequest, refuse_existing, run_scoring
@@ -56,6 +59,7 @@ def score(
         out=out,
         run_date=day,
         contributions=method,
+        prefetch=prefetch,
     )
     with progress_bars() as progress:
         result = run_scoring(request, progress)

@@ -37,7 +37,7 @@ from whitelist.scoring.config import PolicyConfig
 from whitelist.scoring.decision_log import build_decision_log
 from whitelist.scoring.drift import DriftItem, measure_drift
 from whitelist.scoring.extracts import write_extracts
-from whitelist.scoring.inputs import Population, load_population
+from whitelist.scoring.inputs import Population, Prefetch, load_population
 from whitelist.scoring.policy.assignment import fill_branches, schedule
 from whitelist.scoring.policy.checks import CHECKS
 from whitelist.scoring.policy.engine import POLICY_INPUTS, Decisions, Screen, decide, screen
@@ -76,6 +76,8 @@ class ScoreRequest:
     chunk_rows: int = 50_000
     contributions: Method = DEFAULT_METHOD
     """Exact TreeSHAP by the compiled path, or LightGBM's pred_contrib: the same numbers after rounding."""
+    prefetch: Prefetch | None = None
+    """The input files, already being read (the CLI starts this before its imports)."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,7 @@ def _run_scoring(req: ScoreRequest, progress: Progress) -> RunResult:
     artefact = ModelArtefact.load(req.model_dir)
     government = "panel" in artefact.meta.get("training_data", {})
     groups = req.reasons.group_map(artefact.features, strict=government)
-    population = load_population(req.features, req.raw)
+    population = load_population(req.features, req.raw, req.prefetch)
     frame = population.frame
     check_inputs(req.policy.rules, frame.columns.union(pd.Index(POLICY_INPUTS)), str(req.policy_path))
     check_types(frame, artefact, str(req.features))
