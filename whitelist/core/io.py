@@ -51,9 +51,10 @@ def write_json(target: Path | str, payload: Any) -> Path:
     return write_text(target, text + "\n")
 
 
-def write_parquet(target: Path | str, table: pa.Table) -> Path:
+def write_parquet(target: Path | str, table: pa.Table, *, dictionary: bool | list[str] = True) -> Path:
+    """``dictionary``: the columns to dictionary-encode (all by default); continuous numbers gain nothing by it."""
     with atomic_path(target) as tmp:
-        pq.write_table(table, tmp, **PARQUET_OPTIONS)
+        pq.write_table(table, tmp, **PARQUET_OPTIONS, use_dictionary=dictionary)
     return Path(target)
 
 

@@ -297,8 +297,12 @@ def _write_contributions(
 def _write_inputs(tmp: Path, frame: pd.DataFrame, scr: Screen, artefact: ModelArtefact) -> Path:
     rule_inputs = [f for r in scr.rules.rules for f in r.when.inputs() if f in frame.columns]
     used = list(dict.fromkeys([*artefact.features, *rule_inputs]))
-    inputs = frame[["uscc", *used]].assign(policy_need=scr.need, policy_capacity=scr.capacity)
-    return write_parquet(tmp / INPUTS_FILE, pa.Table.from_pandas(inputs, preserve_index=False))
+    inputs = pa.Table.from_pandas(
+        frame[["uscc", *used]].assign(policy_need=scr.need, policy_capacity=scr.capacity), preserve_index=False
+    )
+    # Float features are nearly all distinct values: a dictionary costs a third of the write and grows the file.
+    coded = [f.name for f in inputs.schema if not pa.types.is_floating(f.type)]
+    return write_parquet(tmp / INPUTS_FILE, inputs, dictionary=coded)
 
 
 def _write_outputs(
