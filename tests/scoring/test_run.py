@@ -270,3 +270,24 @@ def test_a_prefetch_that_failed_leaves_the_loader_to_report_the_file(scoring_cas
     with pytest.raises(InputDataError, match="broken.parquet: not a readable Parquet feature table"):
         run_scoring(scoring_case.request(tmp_path / "out", features=broken, prefetch=prefetch))
     assert not (tmp_path / "out").exists()
+
+
+def test_a_folder_another_run_created_meanwhile_is_not_overwritten(
+    scoring_case: ScoringCase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import whitelist.scoring.run as run_module
+
+    out = tmp_path / "contested"
+    write_json = run_module.write_json
+
+    def another_run_finishes_first(target: Path, payload: object) -> Path:
+        if Path(target).name == "manifest.json":  # this run's last file: the other run renamed its folder just now
+            out.mkdir()
+            (out / "manifest.json").write_text("{}")
+        return write_json(target, payload)
+
+    monkeypatch.setattr(run_module, "write_json", another_run_finishes_first)
+    with pytest.raises(InputDataError, match="created by another run while this one ran"):
+        run_scoring(scoring_case.request(out))
+    assert (out / "manifest.json").read_text() == "{}"
+    assert [p.name for p in tmp_path.iterdir()] == ["contested"]  # this run's temporary folder is gone

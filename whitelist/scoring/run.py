@@ -182,7 +182,12 @@ def _run_scoring(req: ScoreRequest, progress: Progress) -> RunResult:
         counts["scanned"] = len(table)
         manifest = _manifest(req, population, artefact, scored, run_date, counts, dec, drift, table, files, tmp, timer)
         write_json(tmp / "manifest.json", manifest)
-        os.rename(tmp, req.out)
+        try:
+            os.rename(tmp, req.out)
+        except OSError:
+            if req.out.exists():  # another run took the name meanwhile; it is never overwritten
+                raise InputDataError(f"{req.out}: created by another run while this one ran; choose a new --out") from None
+            raise
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
