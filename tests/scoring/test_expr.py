@@ -79,3 +79,18 @@ def test_evaluation_does_not_mutate_the_frame() -> None:
     before = frame.copy()
     evaluate(Expr(feature="x", op="le", value=0.0, missing_as=0.0), frame)
     pd.testing.assert_frame_equal(frame, before)
+
+
+@given(
+    st.lists(st.one_of(st.none(), st.sampled_from(["H61", "H6", "R90", "C13", "", "r9"]), st.text(max_size=4)), max_size=40),
+    st.lists(st.sampled_from(["H6", "R", "C1", "r", "X"]), min_size=1, max_size=3),
+)
+def test_startswith_matches_pandas_string_methods(values: list[str | None], prefixes: list[str]) -> None:
+    column = pd.Series(values, dtype=object)
+    text = column.astype("string")
+    expected = np.zeros(len(column), bool)
+    for prefix in prefixes:
+        expected |= text.str.startswith(prefix).fillna(False).to_numpy(dtype=bool)
+    got = evaluate(Expr(feature="industry", op="startswith", value=tuple(prefixes)), pd.DataFrame({"industry": column}))
+    assert got.hit.tolist() == expected.tolist()
+    assert got.missing.tolist() == column.isna().tolist()

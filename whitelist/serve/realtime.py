@@ -107,7 +107,7 @@ class RealtimeScorer:
             value = values[f]
             row[f] = np.nan if value is None and f not in self.artefact.categories else value
         array = self._array(values)  # a text in a number feature fails here, naming it
-        frame = pd.DataFrame({k: [v] for k, v in row.items()})
+        frame = _one_row_frame(row)
         scr = screen(frame, np.array([""], dtype=object), self.policy)
         rows = np.flatnonzero(scr.to_score)
         # One row goes to LightGBM as its float array directly: a one-row model matrix costs more than the trees.
@@ -146,3 +146,15 @@ class RealtimeScorer:
             "as_of": self.as_of.isoformat(),
             "not_applied": list(NOT_APPLIED),
         }
+
+
+def _one_row_frame(row: dict[str, Any]) -> pd.DataFrame:
+    """The payload as a one-row frame: numbers in one float block, the rest (text, flags, empty) by column.
+
+    A frame built column by column costs about 3 ms for the model's 140-odd features, more than
+    the trees; the policy reads numbers as numbers whatever their integer or float type.
+    """
+    numbers = {k: v for k, v in row.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+    block = pd.DataFrame(np.array([list(numbers.values())], dtype=np.float64).reshape(1, len(numbers)), columns=list(numbers))
+    rest = pd.DataFrame({k: [v] for k, v in row.items() if k not in numbers})
+    return pd.concat([rest, block], axis=1)

@@ -98,6 +98,11 @@ _NUMPY_COMPARE = {"eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.le
                   "ge": np.greater_equal}
 
 
+def _as_text(value: object) -> str:
+    """A value as pandas' string dtype spells it (1.0 as '1.0', True as 'True')."""
+    return value if isinstance(value, str) else str(value)
+
+
 def _leaf(expr: Expr, column: pd.Series) -> Evaluated:
     op = expr.op
     numeric = column.dtype.kind in "fiub" and not isinstance(expr.value, str) and not isinstance(expr.missing_as, str)
@@ -121,10 +126,12 @@ def _leaf(expr: Expr, column: pd.Series) -> Evaluated:
         matched = column.isin(list(value)).to_numpy()  # type: ignore[arg-type]
         hit = matched if op == "in" else ~matched
     elif op == "startswith":
-        text = column.astype("string")
-        hit = np.zeros(len(column), bool)
-        for prefix in value:  # type: ignore[union-attr]
-            hit |= text.str.startswith(str(prefix)).fillna(False).to_numpy(dtype=bool)
+        # One hashed lookup per distinct value (industries and regions repeat a lot), not pandas'
+        # string methods per prefix, whose per-call cost dominated a one-row real-time score.
+        prefixes = tuple(str(p) for p in value)  # type: ignore[union-attr]
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        starts = np.array([_as_text(u).startswith(prefixes) for u in uniques] + [False], dtype=bool)
+        hit = starts[codes]  # code -1 (empty) reads the final False
     else:
         if isinstance(value, str):
             left: pd.Series = column.astype("string")
