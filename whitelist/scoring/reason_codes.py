@@ -98,11 +98,9 @@ def reason_columns(
         risky = np.zeros(n, dtype=bool)
         risky[scored_rows] = direction > 0
         for slot in range(k):
-            column = pd.Series(codes[:, slot])
-            for code, where in column.groupby(column, sort=True).groups.items():
+            for code, rows in _rows_by_value(codes[:, slot]):
                 if code not in periods:
                     continue  # a policy rule id
-                rows = np.asarray(where)
                 model_slot[rows[risky[rows]], slot] = groups.codes.index(code)
                 # Each distinct value is rendered once (counts and months repeat a lot), then spread.
                 codes_of, uniques = pd.factorize(inputs[groups.lead(code)].iloc[rows], use_na_sentinel=True)
@@ -128,6 +126,14 @@ def reason_columns(
     for name, column in _repairs(combo_of, by_combo.repairs, model_slot, groups).items():
         out[name] = pd.Series(column, dtype=object)
     return pd.DataFrame(out)
+
+
+def _rows_by_value(values: np.ndarray) -> list[tuple[object, np.ndarray]]:
+    """Each distinct non-empty value, sorted, with the rows holding it in ascending order."""
+    labels, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(len(uniques) + 1))
+    return [(uniques[j], order[bounds[j]:bounds[j + 1]]) for j in range(len(uniques))]
 
 
 class _Pieces:

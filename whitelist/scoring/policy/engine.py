@@ -148,12 +148,14 @@ def decide(
 
     # 7. related parties
     known = group != ""
-    excluded_groups = set(group[scr.excluded & known])
+    group_code, _ = pd.factorize(group)
+    excluded_groups = np.zeros(group_code.max(initial=-1) + 1, dtype=bool)
+    excluded_groups[group_code[scr.excluded & known]] = True
     candidates = (severity <= SEVERITY["review"]) & scored
-    related = candidates & known & pd.Series(group).isin(excluded_groups).to_numpy()
+    related = candidates & known & excluded_groups[group_code]
     apply("RP01", related, "review")
-    members = pd.Series(group[known]).value_counts()
-    group_size = pd.Series(group).map(members).fillna(1).to_numpy()
+    members = np.bincount(group_code[known], minlength=len(excluded_groups))
+    group_size = np.where(known, members[group_code], 1).astype(np.float64)
     checks["RP01"] = CheckLog(checked=candidates & known & (group_size > 1), hit=related, inputs={"group_size": group_size})
     whitelisted = candidates & (severity == 0)
     granted = np.where(whitelisted | candidates, limit, np.nan)
@@ -203,13 +205,18 @@ def decide(
 
 
 def _industry_key(frame: pd.DataFrame, level: str) -> np.ndarray:
-    text = frame["industry"].astype("string").fillna("")
-    return (text.str[:1] if level == "section" else text).to_numpy(dtype=object)
+    return _text_key(frame["industry"], 1 if level == "section" else None)
 
 
 def _region_key(frame: pd.DataFrame, level: str) -> np.ndarray:
-    text = frame["region"].astype("string").fillna("")
-    return (text.str[:4] if level == "city" else text).to_numpy(dtype=object)
+    return _text_key(frame["region"], 4 if level == "city" else None)
+
+
+def _text_key(column: pd.Series, length: int | None) -> np.ndarray:
+    """The column as text ('' when empty), cut to ``length`` characters; built once per distinct value."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    texts = [u if isinstance(u, str) else str(u) for u in uniques]
+    return np.array([t[:length] for t in texts] + [""], dtype=object)[codes]
 
 
 def _over_share(

@@ -9,15 +9,24 @@ import pandas as pd
 
 _KEY_LIMIT = 2**62
 """Mixed-radix keys are refactorized before they could overflow an int64."""
+SMALL = 16
+"""Up to this many rows, patterns are found in a plain dict."""
 
 
 def factorize_rows(columns: Sequence[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per row, the index of its distinct combination of ``columns`` values, and each combination's first row.
+    """Per row, the index of its distinct combination of ``columns`` values (codes: integers or
+    flags), and each combination's first row.
 
     Hash-based and linear: ``np.unique(..., axis=0)`` sorts the rows as raw bytes, which takes
     a third of a second at 200,000 rows for what a few hundred patterns need. The order of the
     combinations is that of first appearance.
     """
+    if n <= SMALL:  # a real-time score's one row: a dict of tuples beats a hash pass per column
+        index: dict[tuple[object, ...], int] = {}
+        rows = list(zip(*(np.asarray(c).tolist() for c in columns), strict=True)) if columns else [()] * n
+        inverse_small = np.array([index.setdefault(r, len(index)) for r in rows], dtype=np.int64)
+        first_small = np.array(sorted({v: i for i, v in reversed(list(enumerate(inverse_small.tolist())))}.values()), dtype=np.int64)
+        return inverse_small, first_small
     key = np.zeros(n, dtype=np.int64)
     size = 1
     for column in columns:
