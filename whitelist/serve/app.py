@@ -26,7 +26,7 @@ from whitelist.core.errors import InputDataError
 from whitelist.core.uscc import problem
 from whitelist.explain.run_folder import RunFolder
 from whitelist.serve.access_log import AccessLog, code_digest
-from whitelist.serve.auth import Caller, KeyRing, verify_qr_token
+from whitelist.serve.auth import OTHER_BRANCH, Caller, KeyRing, verify_qr_token
 from whitelist.serve.config import ServeConfig
 from whitelist.serve.lookup import RunIndex
 from whitelist.serve.pages import add_review_pages, read_names
@@ -188,7 +188,7 @@ def create_app(
         if found is None or not found.preapproved(now()):
             raise HTTPException(status_code=404, detail=NOT_FOUND)
         if caller.kind == "key" and not caller.sees(found.bank, found.branch):
-            raise HTTPException(status_code=403, detail="this enterprise is assigned to another branch")
+            raise HTTPException(status_code=403, detail=OTHER_BRANCH["en"])
         return found.preapproval()
 
     @app.get("/v1/decisions/{uscc}", response_model=DecisionOut, responses=ERRORS)
@@ -198,7 +198,7 @@ def create_app(
         if found is None:
             raise HTTPException(status_code=404, detail=NOT_FOUND)
         if not caller.sees(found.bank, found.branch):
-            raise HTTPException(status_code=403, detail="this enterprise is assigned to another branch")
+            raise HTTPException(status_code=403, detail=OTHER_BRANCH["en"])
         return found.full()
 
     @app.post("/v1/score", response_model=ScoreOut, responses=ERRORS)

@@ -53,6 +53,9 @@ def new_api_key() -> str:
     """A fresh random key (give it to the caller once; only its hash goes into the config)."""
     return secrets.token_urlsafe(32)
 
+OTHER_BRANCH = {"en": "this enterprise is assigned to another branch", "zh": "该企业属于其他网点"}
+"""What an account manager is told of another branch's enterprise, by the API and the review pages."""
+
 
 @dataclass(frozen=True)
 class Caller:

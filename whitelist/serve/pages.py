@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from whitelist.explain.page import render_decision
 from whitelist.explain.report import render_report
 from whitelist.explain.run_folder import RunFolder
-from whitelist.serve.auth import Caller, KeyRing, key_hash
+from whitelist.serve.auth import OTHER_BRANCH, Caller, KeyRing, key_hash
 from whitelist.serve.lookup import RunIndex
 from whitelist.serve.sessions import COOKIE, Sessions
 
@@ -116,7 +116,7 @@ def add_review_pages(app: FastAPI, folder: RunFolder, index: RunIndex, keys: Key
         if found is None:
             return page("message.html.j2", status=404, caller=caller, message=f"{uscc}: 未找到 / not in this run")
         if not caller.sees(found.bank, found.branch):
-            return page("message.html.j2", status=403, caller=caller, message="该企业属于其他网点 / another branch's enterprise")
+            return page("message.html.j2", status=403, caller=caller, message=f"{OTHER_BRANCH['zh']} / {OTHER_BRANCH['en']}")
         return HTMLResponse(render_decision(folder, uscc))
 
     @app.get("/review/report", include_in_schema=False)
