@@ -17,7 +17,7 @@ $(BIN)/python:
 # The editable install leaves the package's own modules uncompiled, and where PYTHONDONTWRITEBYTECODE
 # is set (as on our CI machines) every command would compile them again: compile them once here.
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,spark]"
 	$(BIN)/python -m compileall -q whitelist
 	touch $(STAMP)
 

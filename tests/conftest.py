@@ -6,6 +6,7 @@ validated province is shared by the feature and CLI tests.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,3 +34,13 @@ def _mlflow_store(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     store = tmp_path_factory.mktemp("mlflow")
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{store / 'mlflow.db'}")
     monkeypatch.chdir(store)
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[object]:
+    """One local Spark session (2 cores) for every test that runs the engine on Spark."""
+    from whitelist.features.engines.spark import session
+
+    active = session()
+    yield active
+    active.stop()

@@ -21,23 +21,35 @@ def features(
         False, "--labels", help="Registry entities active at each date, with the default_12m label."
     ),
     config: Path | None = typer.Option(None, "--config", help="Feature definitions (default: the embedded ones)."),
-    engine: str = typer.Option("duckdb", "--engine", help="duckdb (Spark arrives with issue 9)."),
+    engine: str = typer.Option(
+        "duckdb", "--engine", help="duckdb (this machine) or spark (the same plan on Spark; pyspark extra)."
+    ),
+    master: str | None = typer.Option(
+        None, "--master", help="With --engine spark: a Spark master URL (default local[2], or spark-submit's session)."
+    ),
     memory_limit: str = typer.Option("8GB", "--memory-limit", help="Memory DuckDB may use before spilling."),
 ) -> None:
     """Build features, one row per enterprise and as-of date."""
     from whitelist.core.errors import ConfigError
+    from whitelist.features.build import ENGINES
 
-    if engine != "duckdb":
-        raise ConfigError(f"--engine: expected 'duckdb', got {engine!r}; Spark is not built yet")
+    if engine not in ENGINES:
+        raise ConfigError(f"--engine: expected one of {', '.join(ENGINES)}, got {engine!r}")
+    if master and engine != "spark":
+        raise ConfigError("--master: only with --engine spark")
     dates = parse_as_of(as_of)
     spec = load_features(config)
     with progress_bars() as progress:
         folder = validated_folder(raw, out, progress)
-        table = build_features(folder, dates, out, spec, labels=labels, memory_limit=memory_limit, progress=progress)
+        table = build_features(
+            folder, dates, out, spec, labels=labels, memory_limit=memory_limit, progress=progress,
+            engine=engine, master=master,
+        )
     rows = [
         ("rows", table.rows),
         ("features", table.features),
         ("as-of dates", f"{table.as_of[0]} .. {table.as_of[-1]} ({len(table.as_of)})"),
+        ("engine", engine if engine == "duckdb" else f"spark ({master or 'local[2]'})"),
     ]
     if labels:
         rows += [("labelled rows", table.labelled or 0), ("default rate", table.default_rate or 0.0)]

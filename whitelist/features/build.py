@@ -19,12 +19,14 @@ from whitelist.core.errors import ConfigError, InputDataError
 from whitelist.core.io import file_sha256, write_json
 from whitelist.core.progress import NullProgress, Progress
 from whitelist.features.compile import LABEL, LABEL_HORIZON, bound, compile_plan, month_index
+from whitelist.features.dialect import SPARK
 from whitelist.features.engines import duckdb as duckdb_engine
 from whitelist.features.spec import FeatureSet
 from whitelist.sources.contract import CONTRACT
 from whitelist.sources.validate import QUALITY_REPORT, validate_folder
 
 log = logging.getLogger(__name__)
+ENGINES = ("duckdb", "spark")
 
 @dataclass(frozen=True)
 class FeatureTable:
@@ -99,8 +101,17 @@ def build_features(
     memory_limit: str = "8GB",
     threads: int = 2,
     progress: Progress | None = None,
+    engine: str = "duckdb",
+    master: str | None = None,
 ) -> FeatureTable:
-    """Compute ``features`` for the validated sources in ``folder`` and write ``out`` and its manifest."""
+    """Compute ``features`` for the validated sources in ``folder`` and write ``out`` and its manifest.
+
+    ``engine``: ``duckdb`` (this machine, out of core) or ``spark`` (``master``: a Spark master URL;
+    default this machine's two cores, or the session ``spark-submit`` started). Both run the same
+    compiled plan and write the same table.
+    """
+    if engine not in ENGINES:
+        raise ConfigError(f"--engine: expected one of {', '.join(ENGINES)}, got {engine!r}")
     progress = progress or NullProgress()
     if not (folder / QUALITY_REPORT).is_file():
         raise InputDataError(
@@ -114,13 +125,20 @@ def build_features(
     if labels:
         _check_label_horizon(folder, plan.as_of)
     task = progress.task(f"Features for {len(plan.as_of)} as-of date(s)", 1)
-    rows = duckdb_engine.run(plan, folder, out, memory_limit=memory_limit, threads=threads)
+    if engine == "spark":
+        from whitelist.features.engines import spark as spark_engine
+
+        schema = duckdb_engine.schema(plan)  # the table DuckDB would write, which Spark's answer takes
+        spark_plan = compile_plan(features, as_of, labels=labels, dialect=SPARK)
+        rows = spark_engine.run(spark_plan, folder, out, schema, master=master)
+    else:
+        rows = duckdb_engine.run(plan, folder, out, memory_limit=memory_limit, threads=threads)
     progress.advance(task)
     labelled, rate = _label_stats(out) if labels else (None, None)
     warnings = _late_dates(folder, plan.as_of)
     for w in warnings:
         log.warning(w)
-    manifest = _write_manifest(out, folder, plan.sources, features, plan.as_of, labels, rows, labelled, rate)
+    manifest = _write_manifest(out, folder, plan.sources, features, plan.as_of, labels, rows, labelled, rate, engine)
     return FeatureTable(
         path=out,
         manifest=manifest,
@@ -189,6 +207,7 @@ def _write_manifest(
     rows: int,
     labelled: int | None,
     rate: float | None,
+    engine: str = "duckdb",
 ) -> Path:
     inputs = {}
     for name in sources:
@@ -200,6 +219,7 @@ def _write_manifest(
     quality = json.loads((folder / QUALITY_REPORT).read_text(encoding="utf-8"))
     payload = {
         "engine_version": __version__,
+        "engine": engine,
         "table": out.name,
         "sha256": file_sha256(out),
         "rows": rows,

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from whitelist.core.errors import ConfigError
 from whitelist.core.io import atomic_path
@@ -51,3 +54,15 @@ def _register(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> None:
     con.execute(f"CREATE TABLE {name} ({cols})")
 
 
+
+
+def schema(plan: Plan) -> pa.Schema:
+    """The schema ``run`` writes for ``plan``: the plan run over empty sources of the contract's columns."""
+    con = duckdb.connect()
+    for name in plan.sources:
+        cols = ", ".join(f'"{c.name}" {_TYPES[c.dtype]}' for c in CONTRACT[name].columns)
+        con.execute(f"CREATE TABLE {name} ({cols})")
+    with tempfile.TemporaryDirectory() as work:  # through Parquet, as ``run`` writes it
+        empty = Path(work) / "empty.parquet"
+        con.execute(f"COPY ({plan.sql}) TO '{empty}' (FORMAT parquet, COMPRESSION zstd)")
+        return pq.read_schema(empty)
