@@ -15,8 +15,18 @@ def predict(
     ),
     table: Path = typer.Option(..., "--table", help="Parquet or CSV table with the model's features."),
     out: Path = typer.Option(..., "--out", help="Parquet file to write."),
+    engine: str = typer.Option("local", "--engine", help="local (this process) or spark (partitions scored on Spark)."),
+    master: str | None = typer.Option(
+        None, "--master", help="With --engine spark: a Spark master URL (default local[2], or spark-submit's session)."
+    ),
 ) -> None:
     """Score every row: PD, scorecard points and grade, beside the id column."""
+    from whitelist.core.errors import ConfigError
+
+    if engine not in ("local", "spark"):
+        raise ConfigError(f"--engine: expected local or spark, got {engine!r}")
+    if master and engine != "spark":
+        raise ConfigError("--master: only with --engine spark")
     import pyarrow as pa
 
     from whitelist.core.io import write_parquet
@@ -24,8 +34,13 @@ def predict(
     from whitelist.training.registry import resolve_model
     from whitelist.training.table import read_table
 
-    artefact = ModelArtefact.load(resolve_model(model))
-    scored = artefact.predict_with_id(read_table(table), source=str(table))
+    model_dir = resolve_model(model)
+    if engine == "spark":
+        from whitelist.models.distributed import predict_on_spark
+
+        scored = predict_on_spark(model_dir, table, master=master)
+    else:
+        scored = ModelArtefact.load(model_dir).predict_with_id(read_table(table), source=str(table))
     write_parquet(out, pa.Table.from_pandas(scored, preserve_index=False))
     summary_table(
         "Predictions",

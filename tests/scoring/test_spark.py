@@ -1,0 +1,34 @@
+"""Prediction on Spark: the same model artefact on every partition, the same predictions as locally."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from tests.scoring.conftest import ScoringCase
+from whitelist.cli.main import app
+
+
+def test_predictions_on_spark_equal_the_local_ones(scoring_case: ScoringCase, spark: object, tmp_path: Path) -> None:
+    runner = CliRunner()
+    base = ["predict", "--model", str(scoring_case.model), "--table", str(scoring_case.features)]
+    local = runner.invoke(app, [*base, "--out", str(tmp_path / "local.parquet")])
+    on_spark = runner.invoke(app, [*base, "--out", str(tmp_path / "spark.parquet"), "--engine", "spark"])
+    assert local.exit_code == 0, local.output
+    assert on_spark.exit_code == 0, on_spark.output
+    a, b = pd.read_parquet(tmp_path / "local.parquet"), pd.read_parquet(tmp_path / "spark.parquet")
+    assert len(a) == len(pd.read_parquet(scoring_case.features)) > 0
+    pd.testing.assert_frame_equal(a, b)  # same rows in the same order, same PD to the last bit
+    assert (tmp_path / "local.parquet").read_bytes() == (tmp_path / "spark.parquet").read_bytes()
+
+
+def test_spark_prediction_refuses_a_csv_table_naming_it(scoring_case: ScoringCase, tmp_path: Path) -> None:
+    table = tmp_path / "rows.csv"
+    pd.read_parquet(scoring_case.features).head(5).to_csv(table, index=False)
+    args = ["predict", "--model", str(scoring_case.model), "--table", str(table), "--out", str(tmp_path / "p.parquet"),
+            "--engine", "spark"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1 and "rows.csv: --engine spark reads a Parquet table" in result.output
+    assert not (tmp_path / "p.parquet").exists()
