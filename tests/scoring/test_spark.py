@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -32,3 +33,19 @@ def test_spark_prediction_refuses_a_csv_table_naming_it(scoring_case: ScoringCas
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 1 and "rows.csv: --engine spark reads a Parquet table" in result.output
     assert not (tmp_path / "p.parquet").exists()
+
+
+def test_a_run_scored_on_spark_writes_the_local_runs_files(scoring_case: ScoringCase, spark: object, tmp_path: Path) -> None:
+    base = ["score", "--model", str(scoring_case.model), "--features", str(scoring_case.features),
+            "--raw", str(scoring_case.validated)]
+    runner = CliRunner()
+    local = runner.invoke(app, [*base, "--out", str(tmp_path / "local")])
+    on_spark = runner.invoke(app, [*base, "--out", str(tmp_path / "spark"), "--engine", "spark"])
+    assert local.exit_code == 0, local.output
+    assert on_spark.exit_code == 0, on_spark.output
+    first = {p.relative_to(tmp_path / "local"): p.read_bytes() for p in (tmp_path / "local").rglob("*") if p.is_file()}
+    second = {p.relative_to(tmp_path / "spark"): p.read_bytes() for p in (tmp_path / "spark").rglob("*") if p.is_file()}
+    assert first.keys() == second.keys() and len(first) > 10
+    assert sorted(str(k) for k in first if first[k] != second[k]) == ["manifest.json"]  # only it names the engine
+    manifest = json.loads(second[Path("manifest.json")])
+    assert manifest["engine"] == "spark (local[2])" and manifest["counts"]["reconciles"]

@@ -23,6 +23,10 @@ def score(
     run_date: str | None = typer.Option(
         None, "--run-date", help="YYYY-MM-DD the contact dates count from (default: the features' as-of date)."
     ),
+    engine: str = typer.Option("local", "--engine", help="local, or spark: the trees and exact reasons on Spark's executors."),
+    master: str | None = typer.Option(
+        None, "--master", help="With --engine spark: a Spark master URL (default local[2], or spark-submit's session)."
+    ),
     contributions: str = typer.Option(
         "treeshap", "--contributions",
         help="Exact TreeSHAP by the compiled path (treeshap) or by LightGBM's pred_contrib: the same numbers after rounding.",
@@ -37,6 +41,12 @@ def score(
     from whitelist.scoring.run import ScoreRequest, refuse_existing, run_scoring
     from whitelist.training.registry import resolve_model
 
+    from whitelist.core.errors import ConfigError
+
+    if engine not in ("local", "spark"):
+        raise ConfigError(f"--engine: expected local or spark, got {engine!r}")
+    if master and engine != "spark":
+        raise ConfigError("--master: only with --engine spark")
     day = option_date(run_date, "--run-date")
     method = option_method(contributions)
     from whitelist.features.build import validated_folder
@@ -60,6 +70,8 @@ def score(
         run_date=day,
         contributions=method,
         prefetch=prefetch,
+        engine=engine,
+        master=master,
     )
     with progress_bars() as progress:
         result = run_scoring(request, progress)

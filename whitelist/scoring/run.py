@@ -78,6 +78,9 @@ class ScoreRequest:
     """Exact TreeSHAP by the compiled path, or LightGBM's pred_contrib: the same numbers after rounding."""
     prefetch: Prefetch | None = None
     """The input files, already being read (the CLI starts this before its imports)."""
+    engine: str = "local"
+    """``spark``: the trees and the SHAP run on Spark's executors; the policy stays here."""
+    master: str | None = None
 
 
 @dataclass(frozen=True)
@@ -133,10 +136,13 @@ def _run_scoring(req: ScoreRequest, progress: Progress) -> RunResult:
             scr = screen(frame, population.invalid, req.policy)
             scored_rows = np.flatnonzero(scr.to_score)
             scored_frame = frame.iloc[scored_rows]
-            scored = score_rows(
-                scored_frame, artefact, groups, chunk_rows=req.chunk_rows, source=str(req.features),
-                progress=progress, method=req.contributions,
-            )
+            if req.engine == "spark":
+                scored = score_rows_on_spark(scored_frame, req.model_dir, artefact, groups, req, progress)
+            else:
+                scored = score_rows(
+                    scored_frame, artefact, groups, chunk_rows=req.chunk_rows, source=str(req.features),
+                    progress=progress, method=req.contributions,
+                )
             timer["predict_and_contributions"] = time.perf_counter() - clock
 
             clock = time.perf_counter()
@@ -202,6 +208,20 @@ def _run_scoring(req: ScoreRequest, progress: Progress) -> RunResult:
         seconds=timer,
         contributions=scored.method,
     )
+
+
+def score_rows_on_spark(
+    table: pd.DataFrame, model_dir: Path, artefact: ModelArtefact, groups: GroupMap, req: ScoreRequest, progress: Progress
+) -> Scored:
+    """``score_rows`` with the trees and the SHAP on Spark: the same numbers, row for row."""
+    from whitelist.models.distributed import explain_on_spark
+
+    task = progress.task("Scoring on Spark: PD and exact contributions", len(table))
+    artefact.matrix(table.iloc[:0], str(req.features))  # a missing feature fails here, before Spark starts
+    out = explain_on_spark(table, model_dir, groups, method=req.contributions, source=str(req.features), master=req.master)
+    progress.advance(task, len(table))
+    return Scored(pd=out["pd"], points=out["points"].astype(np.int64), grade=out["grade"], raw_score=out["raw_score"],
+                  groups=out["groups"], base_value=out["base_value"], method=out["describe"])  # type: ignore[arg-type]
 
 
 def _dates(values: np.ndarray) -> pa.Array:
@@ -404,6 +424,7 @@ def _manifest(
                    "config": req.policy.model_dump(mode="json")},
         "reasons": {"path": str(req.reasons_path), "sha256": file_sha256(req.reasons_path)},
         "contributions": scored.method,
+        "engine": req.engine if req.engine == "local" else f"spark ({req.master or 'local[2]'})",
         "checks": [asdict(c) for c in CHECKS],
         "inputs": {name: {"path": str(p), "sha256": _hash_or_none(p)} for name, p in population.files.items()},
         "counts": {**counts, "reconciles": reconciles,
