@@ -87,3 +87,22 @@ def test_train_needs_exactly_one_data_mode(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "give either --config" in result.output
     result = runner.invoke(app, ["train", "--table", "x.parquet", "--out", str(tmp_path / "m")])
     assert result.exit_code == 1 and "--table needs --target" in result.output
+
+
+def test_a_config_with_enterprise_sample_trains_on_that_share_of_enterprises(
+    config_file: Path, trained: tuple[Path, str], tmp_path: Path
+) -> None:
+    import pandas as pd
+
+    out, _ = trained
+    panel = out / PANEL_FILE
+    text = config_file.read_text(encoding="utf-8")
+    text = re.sub(r"  validated: .*\n  as_of: .*\n", f"  features: {panel}\n", text)
+    text = text.replace("# enterprise_sample: 0.25", "enterprise_sample: 0.5").replace("trials: 2 ", "trials: 0 ")
+    sampled_config = tmp_path / "train.yaml"
+    sampled_config.write_text(text, encoding="utf-8")
+    result = train_from_config(load_train_config(sampled_config), tmp_path / "model")
+    rows = result.artefact.meta["training_data"]["rows"]
+    whole = pd.read_parquet(panel)
+    assert 0.4 * len(whole) < rows < 0.6 * len(whole)
+    assert result.artefact.meta["config"]["enterprise_sample"] == 0.5

@@ -89,6 +89,11 @@ class TrainConfig(StrictModel):
         "intermediate", description="LightGBM's constraint method; the paired-row check verifies any of them"
     )
     shap_sample: int = Field(20_000, ge=100, description="out-of-time rows used for mean |SHAP| importance")
+    enterprise_sample: float | None = Field(
+        None, gt=0.0, le=1.0,
+        description="share of enterprises trained on (all their as-of dates), by a stable hash of the id; "
+        "for a province panel too large for one machine; empty: every row",
+    )
     reason_retrains: int = Field(
         3, ge=0, le=50, description="bootstrap refits that measure how stable each enterprise's top reason is (0: skip)"
     )

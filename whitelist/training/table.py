@@ -10,9 +10,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
-from whitelist.core.errors import InputDataError
+from whitelist.core.errors import ConfigError, InputDataError
 from whitelist.core.io import write_json
 from whitelist.core.progress import NullProgress, Progress
 from whitelist.models.artefact import EVALUATION_FILE, RUN_FILE
@@ -39,6 +41,33 @@ def read_table(path: Path) -> pd.DataFrame:
                 continue
         raise InputDataError(f"{path}: not readable as UTF-8 or GB18030 CSV")
     raise InputDataError(f"{path}: expected a .parquet or .csv table, got {path.suffix!r}")
+
+
+SAMPLE_BUCKETS = 1_000_000
+
+
+def in_sample(codes: pd.Series, share: float) -> np.ndarray:
+    """Whether each code is among the ``share`` of enterprises kept: a stable hash, the same on every run and machine."""
+    buckets = pd.util.hash_array(codes.astype(str).to_numpy(dtype=object)) % SAMPLE_BUCKETS
+    return buckets < round(share * SAMPLE_BUCKETS)
+
+
+def read_enterprise_sample(path: Path, id_col: str, share: float) -> pd.DataFrame:
+    """The rows of ``share`` of the enterprises of a table, every as-of date of each kept enterprise.
+
+    A Parquet panel is filtered as it is read, so a province's panel never has to fit in memory whole.
+    """
+    if path.suffix.lower() != ".parquet" or not path.is_file():
+        table = read_table(path)
+        if id_col not in table.columns:
+            raise InputDataError(f"{path}: no id column {id_col!r} to sample enterprises by")
+        return table.loc[in_sample(table[id_col], share)].reset_index(drop=True)
+    if id_col not in pq.read_schema(path).names:
+        raise InputDataError(f"{path}: no id column {id_col!r} to sample enterprises by")
+    codes = pq.read_table(path, columns=[id_col]).column(id_col).unique().to_pandas()
+    kept = codes[in_sample(codes, share)].tolist()
+    # The scan keeps only the sampled codes' rows, so only they are ever in memory.
+    return pd.read_parquet(path, filters=[(id_col, "in", kept)]).reset_index(drop=True)
 
 
 def _now() -> str:
@@ -99,7 +128,12 @@ def train_from_config(
     table = features or config.data.features
     if table is None:
         table = _build_panel(config, out, progress or NullProgress())
-    frame = read_table(table)
+    if config.enterprise_sample is not None and config.enterprise_sample < 1.0:
+        if not config.id_col:
+            raise ConfigError(f"enterprise_sample: needs id_col, the enterprise's code, to sample by; {table} has none set")
+        frame = read_enterprise_sample(table, config.id_col, config.enterprise_sample)
+    else:
+        frame = read_table(table)
     result = train_table(
         frame,
         target=config.target,
