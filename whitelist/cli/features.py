@@ -6,8 +6,9 @@ from pathlib import Path
 
 import typer
 
-from whitelist.cli.ui import console, progress_bars, summary_table, written
-from whitelist.features.build import build_features, parse_as_of, validated_folder
+from whitelist.cli.ui import console, option_engine, progress_bars, summary_table, written
+from whitelist.features.build import ENGINES, build_features, parse_as_of, validated_folder
+from whitelist.features.engines.spark import spark_label
 from whitelist.features.spec import load_features
 
 
@@ -30,13 +31,7 @@ def features(
     memory_limit: str = typer.Option("8GB", "--memory-limit", help="Memory DuckDB may use before spilling."),
 ) -> None:
     """Build features, one row per enterprise and as-of date."""
-    from whitelist.core.errors import ConfigError
-    from whitelist.features.build import ENGINES
-
-    if engine not in ENGINES:
-        raise ConfigError(f"--engine: expected one of {', '.join(ENGINES)}, got {engine!r}")
-    if master and engine != "spark":
-        raise ConfigError("--master: only with --engine spark")
+    option_engine(engine, master, ENGINES)
     dates = parse_as_of(as_of)
     spec = load_features(config)
     with progress_bars() as progress:
@@ -49,7 +44,7 @@ def features(
         ("rows", table.rows),
         ("features", table.features),
         ("as-of dates", f"{table.as_of[0]} .. {table.as_of[-1]} ({len(table.as_of)})"),
-        ("engine", engine if engine == "duckdb" else f"spark ({master or 'local[2]'})"),
+        ("engine", engine if engine == "duckdb" else spark_label(master)),
     ]
     if labels:
         rows += [("labelled rows", table.labelled or 0), ("default rate", table.default_rate or 0.0)]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from whitelist.cli.ui import summary_table, written
+from whitelist.cli.ui import option_engine, summary_table, written
 
 
 def predict(
@@ -21,12 +21,7 @@ def predict(
     ),
 ) -> None:
     """Score every row: PD, scorecard points and grade, beside the id column."""
-    from whitelist.core.errors import ConfigError
-
-    if engine not in ("local", "spark"):
-        raise ConfigError(f"--engine: expected local or spark, got {engine!r}")
-    if master and engine != "spark":
-        raise ConfigError("--master: only with --engine spark")
+    option_engine(engine, master, ("local", "spark"))
     import pyarrow as pa
 
     from whitelist.core.io import write_parquet

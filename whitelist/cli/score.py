@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from whitelist.cli.ui import console, option_date, option_method, progress_bars, summary_table, written
+from whitelist.cli.ui import console, option_date, option_engine, option_method, progress_bars, summary_table, written
 
 
 def score(
@@ -41,12 +41,7 @@ def score(
     from whitelist.scoring.run import ScoreRequest, refuse_existing, run_scoring
     from whitelist.training.registry import resolve_model
 
-    from whitelist.core.errors import ConfigError
-
-    if engine not in ("local", "spark"):
-        raise ConfigError(f"--engine: expected local or spark, got {engine!r}")
-    if master and engine != "spark":
-        raise ConfigError("--master: only with --engine spark")
+    option_engine(engine, master, ("local", "spark"))
     day = option_date(run_date, "--run-date")
     method = option_method(contributions)
     from whitelist.features.build import validated_folder

@@ -69,6 +69,16 @@ def option_date(value: str | None, option: str) -> date | None:
         raise ConfigError(f"{option}: expected a date as YYYY-MM-DD, got {value!r}") from None
 
 
+def option_engine(engine: str, master: str | None, engines: Sequence[str]) -> None:
+    """The ``--engine`` and ``--master`` options: a known engine, and a master only for Spark."""
+    from whitelist.core.errors import ConfigError
+
+    if engine not in engines:
+        raise ConfigError(f"--engine: expected one of {', '.join(engines)}, got {engine!r}")
+    if master and engine != "spark":
+        raise ConfigError("--master: only with --engine spark")
+
+
 def option_method(value: str) -> Literal["treeshap", "pred_contrib"]:
     """The ``--contributions`` option: one of the exact TreeSHAP methods, else an error naming it."""
     from whitelist.core.errors import ConfigError

@@ -28,6 +28,7 @@ from whitelist.core.errors import GateFailedError, InputDataError
 from whitelist.core.io import file_sha256, write_bytes, write_json, write_parquet
 from whitelist.core.progress import NullProgress, Progress
 from whitelist.core.runtime import cycle_collection_paused
+from whitelist.features.engines.spark import spark_label
 from whitelist.features.periods import feature_period
 from whitelist.features.spec import FeatureSet, load_features
 from whitelist.models.artefact import ARTEFACT_FILE, EVALUATION_FILE, MODEL_FILE, RUN_FILE, ModelArtefact
@@ -137,7 +138,12 @@ def _run_scoring(req: ScoreRequest, progress: Progress) -> RunResult:
             scored_rows = np.flatnonzero(scr.to_score)
             scored_frame = frame.iloc[scored_rows]
             if req.engine == "spark":
-                scored = score_rows_on_spark(scored_frame, req.model_dir, artefact, groups, req, progress)
+                from whitelist.scoring.distributed import score_rows_on_spark
+
+                scored = score_rows_on_spark(
+                    scored_frame, req.model_dir, artefact, groups, method=req.contributions, source=str(req.features),
+                    master=req.master, progress=progress,
+                )
             else:
                 scored = score_rows(
                     scored_frame, artefact, groups, chunk_rows=req.chunk_rows, source=str(req.features),
@@ -208,20 +214,6 @@ def _run_scoring(req: ScoreRequest, progress: Progress) -> RunResult:
         seconds=timer,
         contributions=scored.method,
     )
-
-
-def score_rows_on_spark(
-    table: pd.DataFrame, model_dir: Path, artefact: ModelArtefact, groups: GroupMap, req: ScoreRequest, progress: Progress
-) -> Scored:
-    """``score_rows`` with the trees and the SHAP on Spark: the same numbers, row for row."""
-    from whitelist.models.distributed import explain_on_spark
-
-    task = progress.task("Scoring on Spark: PD and exact contributions", len(table))
-    artefact.matrix(table.iloc[:0], str(req.features))  # a missing feature fails here, before Spark starts
-    out = explain_on_spark(table, model_dir, groups, method=req.contributions, source=str(req.features), master=req.master)
-    progress.advance(task, len(table))
-    return Scored(pd=out["pd"], points=out["points"].astype(np.int64), grade=out["grade"], raw_score=out["raw_score"],
-                  groups=out["groups"], base_value=out["base_value"], method=out["describe"])  # type: ignore[arg-type]
 
 
 def _dates(values: np.ndarray) -> pa.Array:
@@ -424,7 +416,7 @@ def _manifest(
                    "config": req.policy.model_dump(mode="json")},
         "reasons": {"path": str(req.reasons_path), "sha256": file_sha256(req.reasons_path)},
         "contributions": scored.method,
-        "engine": req.engine if req.engine == "local" else f"spark ({req.master or 'local[2]'})",
+        "engine": req.engine if req.engine == "local" else spark_label(req.master),
         "checks": [asdict(c) for c in CHECKS],
         "inputs": {name: {"path": str(p), "sha256": _hash_or_none(p)} for name, p in population.files.items()},
         "counts": {**counts, "reconciles": reconciles,

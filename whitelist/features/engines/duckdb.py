@@ -15,6 +15,7 @@ from whitelist.core.io import atomic_path
 from whitelist.features.compile import Plan
 from whitelist.sources.contract import CONTRACT
 
+_COPY_OPTIONS = "(FORMAT parquet, COMPRESSION zstd)"
 _TYPES = {"uscc": "VARCHAR", "string": "VARCHAR", "category": "VARCHAR", "date": "DATE", "int": "BIGINT", "float": "DOUBLE"}
 
 
@@ -39,7 +40,7 @@ def run(plan: Plan, folder: Path, out: Path, *, memory_limit: str = "8GB", threa
             con.execute(f"CREATE TEMP TABLE {name} AS {body}")
         con.execute("SET preserve_insertion_order = true")  # the table is written in ORDER BY order
         with atomic_path(out) as tmp:
-            con.execute(f"COPY ({plan.final}) TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)")
+            con.execute(f"COPY ({plan.final}) TO '{tmp}' {_COPY_OPTIONS}")
         return int(con.execute(f"SELECT COUNT(*) FROM read_parquet('{out}')").fetchone()[0])
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -50,19 +51,21 @@ def _register(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> None:
     if path.is_file():
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
         return
+    _empty_table(con, name)
+
+
+def _empty_table(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """A table of the source's declared columns, with no rows."""
     cols = ", ".join(f'"{c.name}" {_TYPES[c.dtype]}' for c in CONTRACT[name].columns)
     con.execute(f"CREATE TABLE {name} ({cols})")
-
-
 
 
 def schema(plan: Plan) -> pa.Schema:
     """The schema ``run`` writes for ``plan``: the plan run over empty sources of the contract's columns."""
     con = duckdb.connect()
     for name in plan.sources:
-        cols = ", ".join(f'"{c.name}" {_TYPES[c.dtype]}' for c in CONTRACT[name].columns)
-        con.execute(f"CREATE TABLE {name} ({cols})")
+        _empty_table(con, name)
     with tempfile.TemporaryDirectory() as work:  # through Parquet, as ``run`` writes it
         empty = Path(work) / "empty.parquet"
-        con.execute(f"COPY ({plan.sql}) TO '{empty}' (FORMAT parquet, COMPRESSION zstd)")
+        con.execute(f"COPY ({plan.sql}) TO '{empty}' {_COPY_OPTIONS}")
         return pq.read_schema(empty)

@@ -29,11 +29,17 @@ SETTINGS = {
     "spark.sql.session.timeZone": "UTC",  # dates are dates, never shifted by the machine's zone
     "spark.sql.ansi.enabled": "false",  # SQL's NULL on a failed cast or an empty division, as in DuckDB
     "spark.sql.shuffle.partitions": "8",
-    "spark.ui.enabled": "false",
-    "spark.ui.showConsoleProgress": "false",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
 }
-"""What the engine's results rely on; a cluster's own settings come from spark-submit or its defaults."""
+"""What the engine's results rely on, set on any session, spark-submit's too; a cluster's other
+settings come from spark-submit or its defaults."""
+LOCAL_SETTINGS = {"spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false"}
+"""For a session the engine starts itself: no web UI or console bars beside the CLI's own."""
+
+
+def spark_label(master: str | None) -> str:
+    """How outputs and manifests name a Spark run: ``spark (local[2])``, ``spark (spark://host:7077)``."""
+    return f"spark ({master or LOCAL_MASTER})"
 
 
 def session(master: str | None = None, app_name: str = "whitelist-features") -> Any:
@@ -55,12 +61,11 @@ def session(master: str | None = None, app_name: str = "whitelist-features") -> 
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         builder = SparkSession.builder.appName(app_name).master(master or LOCAL_MASTER)
         builder = builder.config("spark.driver.memory", os.environ.get("WHITELIST_SPARK_DRIVER_MEMORY", "4g"))
-        for key, value in SETTINGS.items():
+        for key, value in LOCAL_SETTINGS.items():
             builder = builder.config(key, value)
         spark = builder.getOrCreate()
     for key, value in SETTINGS.items():
-        if not key.startswith("spark.ui"):
-            spark.conf.set(key, value)
+        spark.conf.set(key, value)
     return spark
 
 

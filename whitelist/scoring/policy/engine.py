@@ -25,7 +25,7 @@ from whitelist.scoring.config import PolicyConfig
 from whitelist.scoring.policy.limits import allocate_group_cap, base_limit, need_and_capacity
 from whitelist.scoring.policy.pricing import lpr_at, price
 from whitelist.scoring.policy.rules import OUTCOME_DECISION, RuleResults, evaluate_rules
-from whitelist.scoring.policy.patterns import joined_names
+from whitelist.scoring.policy.patterns import as_text, joined_names, per_distinct
 from whitelist.scoring.policy.segments import priority_points, segment_flags, segment_text
 
 POLICY_INPUTS = ("policy_need", "policy_capacity")
@@ -213,10 +213,8 @@ def _region_key(frame: pd.DataFrame, level: str) -> np.ndarray:
 
 
 def _text_key(column: pd.Series, length: int | None) -> np.ndarray:
-    """The column as text ('' when empty), cut to ``length`` characters; built once per distinct value."""
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    texts = [u if isinstance(u, str) else str(u) for u in uniques]
-    return np.array([t[:length] for t in texts] + [""], dtype=object)[codes]
+    """The column as text ('' when empty), cut to ``length`` characters."""
+    return per_distinct(column, lambda u: as_text(u)[:length], "", object)
 
 
 def _over_share(

@@ -16,6 +16,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from whitelist.core.config import StrictModel
+from whitelist.scoring.policy.patterns import as_text, per_distinct
 
 Op = Literal["eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "startswith", "missing", "present"]
 Scalar = float | str
@@ -98,11 +99,6 @@ _NUMPY_COMPARE = {"eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.le
                   "ge": np.greater_equal}
 
 
-def _as_text(value: object) -> str:
-    """A value as pandas' string dtype spells it (1.0 as '1.0', True as 'True')."""
-    return value if isinstance(value, str) else str(value)
-
-
 def _leaf(expr: Expr, column: pd.Series) -> Evaluated:
     op = expr.op
     numeric = column.dtype.kind in "fiub" and not isinstance(expr.value, str) and not isinstance(expr.missing_as, str)
@@ -126,12 +122,9 @@ def _leaf(expr: Expr, column: pd.Series) -> Evaluated:
         matched = column.isin(list(value)).to_numpy()  # type: ignore[arg-type]
         hit = matched if op == "in" else ~matched
     elif op == "startswith":
-        # One hashed lookup per distinct value (industries and regions repeat a lot), not pandas'
-        # string methods per prefix, whose per-call cost dominated a one-row real-time score.
+        # Once per distinct value, not pandas' string methods per prefix.
         prefixes = tuple(str(p) for p in value)  # type: ignore[union-attr]
-        codes, uniques = pd.factorize(column, use_na_sentinel=True)
-        starts = np.array([_as_text(u).startswith(prefixes) for u in uniques] + [False], dtype=bool)
-        hit = starts[codes]  # code -1 (empty) reads the final False
+        hit = per_distinct(column, lambda u: as_text(u).startswith(prefixes), False, bool)
     else:
         if isinstance(value, str):
             left: pd.Series = column.astype("string")

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from whitelist.scoring.config import Limits
+from whitelist.scoring.policy.patterns import per_distinct
 
 
 def _col(frame: pd.DataFrame, name: str) -> np.ndarray:
@@ -42,9 +43,8 @@ def round_down(amount: np.ndarray, step: float) -> np.ndarray:
 
 def base_limit(need: np.ndarray, capacity: np.ndarray, entity_type: pd.Series, limits: Limits) -> np.ndarray:
     """The limit before the group cap: min of need, capacity and caps, rounded down."""
-    codes, types = pd.factorize(entity_type, use_na_sentinel=True)
-    caps = np.array([limits.entity_type_caps.get(t, np.inf) for t in types] + [np.inf], dtype=np.float64)
-    type_cap = caps[codes]  # an unknown or empty type (code -1 reads the last) has no cap of its own
+    # An unknown or empty type has no cap of its own.
+    type_cap = per_distinct(entity_type, lambda t: limits.entity_type_caps.get(t, np.inf), np.inf, np.float64)
     limit = np.minimum.reduce([need, capacity, np.full(len(need), limits.product.max_limit), type_cap])
     return round_down(limit, limits.round_to)
 

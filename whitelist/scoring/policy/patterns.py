@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,10 +24,13 @@ def factorize_rows(columns: Sequence[np.ndarray], n: int) -> tuple[np.ndarray, n
     """
     if n <= SMALL:  # a real-time score's one row: a dict of tuples beats a hash pass per column
         index: dict[tuple[object, ...], int] = {}
+        firsts: list[int] = []
         rows = list(zip(*(np.asarray(c).tolist() for c in columns), strict=True)) if columns else [()] * n
-        inverse_small = np.array([index.setdefault(r, len(index)) for r in rows], dtype=np.int64)
-        first_small = np.array(sorted({v: i for i, v in reversed(list(enumerate(inverse_small.tolist())))}.values()), dtype=np.int64)
-        return inverse_small, first_small
+        for i, row in enumerate(rows):
+            if row not in index:
+                index[row] = len(firsts)
+                firsts.append(i)
+        return np.array([index[row] for row in rows], dtype=np.int64), np.array(firsts, dtype=np.int64)
     key = np.zeros(n, dtype=np.int64)
     size = 1
     for column in columns:
@@ -40,6 +44,21 @@ def factorize_rows(columns: Sequence[np.ndarray], n: int) -> tuple[np.ndarray, n
     first = np.empty(len(uniques), dtype=np.int64)
     first[inverse[::-1]] = np.arange(n - 1, -1, -1)
     return inverse.astype(np.int64, copy=False), first
+
+
+def as_text(value: object) -> str:
+    """A value as pandas' string dtype spells it (1.0 as '1.0', True as 'True')."""
+    return value if isinstance(value, str) else str(value)
+
+
+def per_distinct(column: pd.Series, compute: Callable[[object], Any], empty: Any, dtype: Any) -> np.ndarray:
+    """``compute`` once per distinct value of ``column``, spread to its rows; ``empty`` where it has none.
+
+    Codes, industries, regions and entity types repeat a lot: one hashed pass and a handful of
+    Python calls, instead of pandas' per-call cost (which dominated one-row real-time scores).
+    """
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    return np.array([compute(u) for u in uniques] + [empty], dtype=dtype)[codes]  # code -1 reads ``empty``
 
 
 def joined_names(names: Sequence[str], flags: Sequence[np.ndarray], n: int) -> np.ndarray:
