@@ -8,6 +8,8 @@ import pytest
 
 from whitelist.core.errors import ConfigError
 from whitelist.training.config import DEFAULT_TRAIN_CONFIG, load_train_config
+from whitelist.training.sizing import sized_space
+from whitelist.training.tune import Range
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -16,7 +18,8 @@ def test_the_packaged_config_is_the_one_in_configs() -> None:
     assert (ROOT / "configs" / "train.yaml").read_text(encoding="utf-8") == DEFAULT_TRAIN_CONFIG.read_text(encoding="utf-8")
     cfg = load_train_config()
     assert cfg.monotone and all(v in (-1, 1) for v in cfg.monotone.values())
-    assert cfg.space()["max_depth"].high <= 6 and cfg.max_trees <= 400
+    assert cfg.space() == {} and sized_space(500_000)["max_depth"].high <= 6 and cfg.max_trees <= 400
+    assert cfg.model_kind == "auto" and cfg.trials == 30
 
 
 def test_the_default_monotone_features_exist_in_the_feature_set() -> None:
@@ -51,4 +54,4 @@ def test_config_mistakes_name_the_line_and_the_key(tmp_path: Path, text: str, me
 
 def test_a_config_may_widen_the_search_space(tmp_path: Path) -> None:
     cfg = load_train_config(_write(tmp_path, "data: {features: a.parquet}\nsearch_space:\n  max_depth: {low: 3, high: 8, integer: true}\n"))
-    assert cfg.space()["max_depth"].high == 8 and "learning_rate" in cfg.space()
+    assert cfg.space() == {"max_depth": Range(3, 8, integer=True)}  # laid over the sized space at training time

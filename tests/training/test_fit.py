@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -37,12 +38,18 @@ def _table(n: int = 12_000, seed: int = 0) -> pd.DataFrame:
     )
 
 
-def train_command(tmp_path: Path, name: str, seed: int) -> tuple[Path, Path, Result]:
-    """Write a generated table and run ``whitelist train --table`` on it: (table, model folder, result)."""
+def train_command(
+    tmp_path: Path, name: str, seed: int, extra: tuple[str, ...] = ("--trials", "2")
+) -> tuple[Path, Path, Result]:
+    """Write a generated table and run ``whitelist train --table`` on it: (table, model folder, result).
+
+    Two trials, not the default time budget, keep the tests quick and their models reproducible.
+    """
     table = tmp_path / f"{name}.parquet"
     _table(6_000, seed=seed).to_parquet(table, index=False)
     model = tmp_path / name
-    args = ["train", "--table", str(table), "--target", "y", "--id-col", "id", "--time-col", "month", "--out", str(model)]
+    args = ["train", "--table", str(table), "--target", "y", "--id-col", "id", "--time-col", "month", "--out", str(model),
+            *extra]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     return table, model, result
@@ -51,7 +58,8 @@ def train_command(tmp_path: Path, name: str, seed: int) -> tuple[Path, Path, Res
 @pytest.fixture(scope="module")
 def trained() -> tuple[pd.DataFrame, object]:
     frame = _table()
-    return frame, train_table(frame, target="y", id_col="id", time_col="month", monotone={"arrears": 1})
+    return frame, train_table(frame, target="y", id_col="id", time_col="month", monotone={"arrears": 1},
+                              model_kind="lightgbm")
 
 
 def test_model_ranks_and_is_calibrated_out_of_time(trained: tuple[pd.DataFrame, object]) -> None:
@@ -68,9 +76,12 @@ def test_model_ranks_and_is_calibrated_out_of_time(trained: tuple[pd.DataFrame, 
 
 def test_same_data_and_seed_give_the_same_model(tmp_path: Path) -> None:
     frame = _table(6_000, seed=1)
-    a = train_table(frame, target="y", id_col="id", time_col="month", seed=4)
-    b = train_table(frame, target="y", id_col="id", time_col="month", seed=4)
-    assert a.artefact.booster.model_to_string() == b.artefact.booster.model_to_string()
+    a = train_table(frame, target="y", id_col="id", time_col="month", seed=4, model_kind="blend")
+    b = train_table(frame, target="y", id_col="id", time_col="month", seed=4, model_kind="blend")
+    a.artefact.save(tmp_path / "a")
+    b.artefact.save(tmp_path / "b")
+    for name in ("model.txt", "scorecard.json", "artefact.json"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     assert a.evaluation == b.evaluation
 
 
@@ -108,7 +119,7 @@ def test_bad_training_inputs_are_named() -> None:
         train_table(frame, target="y", id_col="ident")
     rare = frame.assign(y=0.0)
     rare.loc[rare.index[:3], "y"] = 1.0  # three defaults, all in the first month
-    with pytest.raises(ConfigError, match=r"the validation part \(.* rows\) holds 0 defaults; each part needs both"):
+    with pytest.raises(ConfigError, match=r"the test part \(.* rows\) holds 0 defaults; each part needs both"):
         train_table(rare, target="y", id_col="id", time_col="month")
 
 
@@ -127,13 +138,14 @@ def test_train_and_predict_commands(tmp_path: Path) -> None:
 
 def test_tuning_is_seeded_kept_in_sqlite_and_recorded(tmp_path: Path) -> None:
     frame = _table(6_000, seed=3)
-    kwargs = dict(target="y", id_col="id", time_col="month", seed=5, trials=4, study_storage=tmp_path / "optuna.db")
+    kwargs = dict(target="y", id_col="id", time_col="month", seed=5, trials=4, study_storage=tmp_path / "optuna.db",
+                  model_kind="lightgbm")
     a = train_table(frame, study_name="s", **kwargs)
     b = train_table(frame, study_name="s", **kwargs)
     assert a.artefact.booster.model_to_string() == b.artefact.booster.model_to_string()
     tuning = a.artefact.meta["tuning"]
-    assert len(tuning["trials"]) == 4 and (tmp_path / "optuna.db").is_file()
-    assert all(3 <= t["params"]["max_depth"] <= 6 for t in tuning["trials"])
+    assert len(tuning["trials"]) == 4 and (tmp_path / "optuna.db").is_file() and tuning["stopped_by"] == "trials"
+    assert all(2 <= t["params"]["max_depth"] <= 6 for t in tuning["trials"])
     best = max(t["value"] for t in tuning["trials"] if t["value"] is not None)
     assert tuning["best_validation_auc"] == best
     assert a.artefact.meta["params"]["max_depth"] == tuning["trials"][[t["value"] for t in tuning["trials"]].index(best)]["params"]["max_depth"]
@@ -143,9 +155,52 @@ def test_unlabelled_rows_change_nothing_and_the_split_points_into_the_given_tabl
     frame = _table(6_000, seed=6)
     extra = _table(3_000, seed=7).assign(y=np.nan, id=lambda f: "U" + f["id"])
     mixed = pd.concat([extra.iloc[:1_500], frame, extra.iloc[1_500:]]).reset_index(drop=True)  # same labelled order
-    a = train_table(frame, target="y", id_col="id", time_col="month")
-    b = train_table(mixed, target="y", id_col="id", time_col="month")
+    a = train_table(frame, target="y", id_col="id", time_col="month", model_kind="lightgbm")
+    b = train_table(mixed, target="y", id_col="id", time_col="month", model_kind="lightgbm")
     assert a.evaluation["test"]["auc"] == b.evaluation["test"]["auc"]
     assert a.artefact.booster.model_to_string() == b.artefact.booster.model_to_string()
     assert mixed["y"].iloc[b.split.test].notna().all()
     assert sorted(mixed["id"].iloc[b.split.test]) == sorted(frame["id"].iloc[a.split.test])
+
+
+def test_a_time_budget_stops_tuning_and_says_how_to_reproduce(tmp_path: Path) -> None:
+    frame = _table(3_000, seed=8)
+    result = train_table(frame, target="y", id_col="id", time_col="month", trials=None, time_budget=0.01,
+                         study_storage=tmp_path / "optuna.db", model_kind="lightgbm")
+    tuning = result.artefact.meta["tuning"]
+    assert tuning["stopped_by"] == "time_budget" and len(tuning["trials"]) == 1 and tuning["time_budget"] == 0.01
+
+
+def test_a_700_row_table_trains_on_every_row_but_the_test_part() -> None:
+    """The old split kept 448 of 700 rows for the trees; the folds now see all 560 rows outside the test part."""
+    frame = _table(700, seed=9).drop(columns=["month"])
+    result = train_table(frame, target="y", id_col="id", model_kind="blend")
+    rows = result.artefact.meta["split"]["rows"]
+    assert rows == {"train": 560, "test": 140, "out_of_fold": 560}
+    folds = result.evaluation["candidates"]["folds"]
+    assert folds["kind"] == "stratified" and sum(folds["valid_rows"]) == 560 and set(folds["train_rows"]) <= {448, 449}
+    model = result.artefact.model
+    assert sum(model.scorecard.bins[0].count) == 560  # the final scorecard's bins count every training row
+    root = model.tree.booster.dump_model()["tree_info"][0]["tree_structure"]
+    bagging = result.artefact.meta["params"]["bagging_fraction"]
+    assert 0.9 * bagging * 560 < root["internal_count"] <= 560  # the final trees bag from all 560 rows (not 448)
+    assert result.artefact.meta["params"]["min_data_in_leaf"] < 100  # sized to the data, not a panel's 100
+
+
+def test_the_card_shows_the_candidates_the_benchmark_and_a_scorecards_bins(tmp_path: Path) -> None:
+    _, model, result = train_command(tmp_path, "card", seed=3, extra=("--trials", "0", "--model-kind", "scorecard"))
+    assert "model kind" in result.output and "WoE scorecard AUC (same rows)" in result.output
+    card = (model / "model_card.html").read_text(encoding="utf-8")
+    evaluation = json.loads((model / "evaluation.json").read_text(encoding="utf-8"))
+    assert evaluation["candidates"]["chosen"] == "scorecard" and evaluation["candidates"]["requested"] == "scorecard"
+    assert "Model kind: the candidates" in card and "Benchmark: a WoE scorecard on the same rows" in card
+    assert f"{evaluation['benchmark']['bootstrap']['auc']['scorecard']['value']:.4f}" in card
+    assert "Scorecard binning tables" in card and "<code>arrears</code>: IV" in card and "base points" in card
+    assert (model / "scorecard.json").is_file() and not (model / "model.txt").exists()
+    _, blend, _ = train_command(tmp_path, "blend", seed=3, extra=("--trials", "0", "--model-kind", "blend"))
+    card = (blend / "model_card.html").read_text(encoding="utf-8")
+    evaluation = json.loads((blend / "evaluation.json").read_text(encoding="utf-8"))
+    assert set(evaluation["candidates"]["oof_auc"]) == {"lightgbm", "scorecard", "blend"}
+    for kind, value in evaluation["candidates"]["oof_auc"].items():
+        assert f"<td>{kind}" in card and f"{value:.4f}" in card
+    assert "LightGBM weight" in card and "Scorecard binning tables" in card

@@ -62,7 +62,7 @@ def test_constrained_models_pass_the_paired_row_check(method: str) -> None:
     params = {"objective": "binary", "verbose": -1, "seed": 0, "deterministic": True, "num_threads": 1,
               "monotone_constraints": [1, 0], "monotone_constraints_method": method}
     booster = lgb.train(params, lgb.Dataset(x, y), num_boost_round=60)
-    result = check_monotone(booster, x.head(300), {"arrears": 1}, {"arrears": feature_grid(x["arrears"])})
+    result = check_monotone(lambda rows: booster.predict(rows, raw_score=True), x.head(300), {"arrears": 1}, {"arrears": feature_grid(x["arrears"])})
     assert result["features"]["arrears"]["pairs"] == 300 * 10 and result["violations"] == 0
 
 
@@ -70,7 +70,7 @@ def test_the_check_catches_a_model_that_breaks_the_declared_direction() -> None:
     x, y = _u_shaped()
     params = {"objective": "binary", "verbose": -1, "seed": 0, "deterministic": True, "num_threads": 1}
     booster = lgb.train(params, lgb.Dataset(x, y), num_boost_round=60)  # unconstrained: risk falls then rises
-    result = check_monotone(booster, x.head(300), {"arrears": 1}, {"arrears": feature_grid(x["arrears"])})
+    result = check_monotone(lambda rows: booster.predict(rows, raw_score=True), x.head(300), {"arrears": 1}, {"arrears": feature_grid(x["arrears"])})
     assert result["violations"] > 100 and result["features"]["arrears"]["worst_drop"] > 0.5
     evaluation = _evaluation()
     evaluation["monotonicity"] = result

@@ -1,4 +1,4 @@
-"""``whitelist train``: a calibrated LightGBM default model from the config's panel or any table."""
+"""``whitelist train``: a calibrated default model (LightGBM, WoE scorecard or their blend) from the config's panel or any table."""
 
 from __future__ import annotations
 
@@ -30,7 +30,20 @@ def train(
     ),
     seed: int | None = typer.Option(None, "--seed", help="Same data and seed, same model (default 0 or the config's)."),
     trials: int | None = typer.Option(
-        None, "--trials", min=0, help="Optuna trials (TPE, pruned); 0 trains with the default parameters."
+        None, "--trials", min=0,
+        help="Optuna trials (TPE, pruned, on cross-validation folds); 0 keeps the sized defaults. "
+        "A fixed count gives the same model on every run.",
+    ),
+    time_budget: float | None = typer.Option(
+        None, "--time-budget", min=1,
+        help="Seconds tuning may take (with --table the default is 180 s up to 100,000 rows, more above).",
+    ),
+    model_kind: str | None = typer.Option(
+        None, "--model-kind",
+        help="auto (default: the best out-of-fold AUC), lightgbm, scorecard (WoE + logistic regression) or blend.",
+    ),
+    refit_all: bool = typer.Option(
+        False, "--refit-all", help="Refit the chosen model on the test part too, after it is evaluated without it."
     ),
     study: Path | None = typer.Option(
         None, "--study", help="SQLite file for the Optuna study (default: optuna.db beside the MLflow store)."
@@ -51,19 +64,27 @@ def train(
             from whitelist.training.table import train_from_config
 
             cfg = load_train_config(config)
-            overrides = {k: v for k, v in (("seed", seed), ("trials", trials)) if v is not None}
-            cfg = cfg.model_copy(update=overrides) if overrides else cfg
-            task = progress.task(f"Training ({cfg.trials} tuning trials)" if cfg.trials else "Training", 1)
+            overrides = {
+                k: v for k, v in (("seed", seed), ("trials", trials), ("time_budget", time_budget),
+                                  ("model_kind", model_kind)) if v is not None
+            }
+            if refit_all:
+                overrides["refit_all"] = True
+            cfg = cfg.model_validate({**cfg.model_dump(), **overrides}) if overrides else cfg
+            task = progress.task(_label(cfg.trials, cfg.time_budget), 1)
             result = train_from_config(cfg, out, features=features, study_storage=study, progress=progress)
         else:
             if target is None:
                 raise ConfigError("--table needs --target: the binary target column")
             from whitelist.training.table import train_from_file
 
-            n = trials or 0
-            task = progress.task(f"Training ({n} tuning trials)" if n else "Training", 1)
+            if model_kind not in (None, "auto", "lightgbm", "scorecard", "blend"):
+                raise ConfigError(f"--model-kind {model_kind!r}: use auto, lightgbm, scorecard or blend")
+            task = progress.task(_label(trials, time_budget or (None if trials is not None else "default")), 1)
             result = train_from_file(
-                table, out, target=target, id_col=id_col, time_col=time_col, seed=seed or 0, trials=n, study_storage=study
+                table, out, target=target, id_col=id_col, time_col=time_col, seed=seed or 0, trials=trials,
+                time_budget=time_budget, model_kind=model_kind or "auto", refit_all=refit_all,  # type: ignore[arg-type]
+                study_storage=study,
             )
         progress.advance(task)
     registered = None
@@ -74,11 +95,22 @@ def train(
     _summarise(result, out, registered)
 
 
+def _label(trials: int | None, budget: float | str | None) -> str:
+    if trials == 0 and budget is None:
+        return "Training (sized defaults, no tuning)"
+    if budget is None:
+        return f"Training ({trials} tuning trials on cross-validation folds)"
+    limit = "the default time budget" if budget == "default" else f"{float(budget):.0f} s"
+    return f"Training (tuning within {limit}" + (f", at most {trials} trials)" if trials else ")")
+
+
 def _summarise(result: TrainResult, out: Path, registered: dict[str, str] | None) -> None:
     test = result.evaluation["test"]
     meta = result.artefact.meta
+    candidates = result.evaluation["candidates"]
+    bench = result.evaluation["benchmark"]["bootstrap"]["auc"]
     gates = result.evaluation["gates"]
-    from whitelist.models.artefact import ARTEFACT_FILE, CARD_FILE, EVALUATION_FILE, MODEL_FILE, RUN_FILE
+    from whitelist.models.artefact import ARTEFACT_FILE, CARD_FILE, EVALUATION_FILE, RUN_FILE
     from whitelist.training.gates import failed_gates
 
     failed = failed_gates(gates)
@@ -86,7 +118,11 @@ def _summarise(result: TrainResult, out: Path, registered: dict[str, str] | None
         f"Model ({meta['split']['kind'].replace('_', ' ')} test part, {test['rows']:,} rows)",
         ["measure", "value"],
         [
-            ("AUC", round(test["auc"], 4)),
+            ("model kind", f"{meta['kind']} (asked: {candidates['requested']})"),
+            *((f"out-of-fold AUC {k}", round(v, 4)) for k, v in candidates["oof_auc"].items()),
+            ("AUC", f"{test['auc']:.4f} [{bench['model']['low']:.3f}, {bench['model']['high']:.3f}]"),
+            ("WoE scorecard AUC (same rows)",
+             f"{bench['scorecard']['value']:.4f} [{bench['scorecard']['low']:.3f}, {bench['scorecard']['high']:.3f}]"),
             ("Gini", round(test["gini"], 4)),
             ("KS", round(test["ks"], 4)),
             ("Brier", round(test["brier"], 5)),
@@ -94,7 +130,7 @@ def _summarise(result: TrainResult, out: Path, registered: dict[str, str] | None
             ("calibrator", result.artefact.calibrator.kind),
             ("score PSI train -> test", round(result.evaluation["psi"]["score"]["value"], 4)),
             ("monotonicity violations", result.evaluation["monotonicity"]["violations"]),
-            ("trees", meta["trees"]),
+            ("trees", meta["trees"] if meta["trees"] is not None else "-"),
             ("tuning trials", len(meta["tuning"]["trials"]) if meta["tuning"] else 0),
             ("features", len(result.artefact.features)),
             ("gates", "pass" if gates["passed"] else f"FAIL: {', '.join(failed)}"),
@@ -102,4 +138,5 @@ def _summarise(result: TrainResult, out: Path, registered: dict[str, str] | None
     )
     if registered:
         summary_table("MLflow", ["", ""], list(registered.items()), text=True)
-    written([out / f for f in (MODEL_FILE, ARTEFACT_FILE, EVALUATION_FILE, RUN_FILE, CARD_FILE)])
+    model_files = result.artefact.model.files()
+    written([out / f for f in (*model_files, ARTEFACT_FILE, EVALUATION_FILE, RUN_FILE, CARD_FILE)])

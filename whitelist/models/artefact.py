@@ -1,7 +1,8 @@
-"""The scoring artefact: booster, calibrator, feature schema, scorecard and reference bins.
+"""The scoring artefact: a model of some kind, calibrator, feature schema, scorecard and reference bins.
 
-Saved as LightGBM's text model plus one JSON file, never a pickle, so it can be read,
-diffed and audited. ``predict`` is the one code path from a table to PD, points and grade.
+Saved as the model kind's own files (LightGBM's text model, a scorecard's JSON, or both for a
+blend) plus one JSON file, never a pickle, so it can be read, diffed and audited. ``predict``
+is the one code path from a table to PD, points and grade, whatever the kind.
 """
 
 from __future__ import annotations
@@ -11,17 +12,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import hashlib
+from collections.abc import Callable
+
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
 from whitelist.core.errors import InputDataError, preview
-from whitelist.core.io import write_json, write_text
+from whitelist.core.io import file_sha256, write_json
+from whitelist.models.blend import BlendModel
 from whitelist.models.calibrate import Calibrator
+from whitelist.models.contributions import DEFAULT_METHOD
+from whitelist.models.kinds import Explainer, ScoringModel
 from whitelist.models.scorecard import Scorecard
 from whitelist.models.stability import Bins
+from whitelist.models.tree import MODEL_FILE, TreeModel
+from whitelist.models.woe import WoeScorecard
 
-MODEL_FILE = "model.txt"
+KINDS: dict[str, Callable[[Path, dict[str, Any], tuple[str, ...], dict[str, list[str]]], ScoringModel]] = {
+    "lightgbm": TreeModel.load,
+    "scorecard": WoeScorecard.load,
+    "blend": BlendModel.load,
+}
+"""Model kind named in ``artefact.json`` -> how to load it from its folder."""
 ARTEFACT_FILE = "artefact.json"
 EVALUATION_FILE = "evaluation.json"
 """Every figure of the model's evaluation; gates, the model card and the compliance report read it."""
@@ -51,9 +65,23 @@ def model_matrix(
     return pd.DataFrame(out, index=table.index)
 
 
+def as_array(matrix: pd.DataFrame) -> np.ndarray:
+    """The float64 form every model kind reads: a category as its code among the trained levels, NaN if unknown."""
+    out = np.empty(matrix.shape, dtype=np.float64)
+    for j, name in enumerate(matrix.columns):
+        column = matrix[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            codes = column.cat.codes.to_numpy(dtype=np.float64)
+            codes[codes < 0] = np.nan
+            out[:, j] = codes
+        else:
+            out[:, j] = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    return out
+
+
 @dataclass(frozen=True)
 class ModelArtefact:
-    booster: lgb.Booster
+    model: ScoringModel
     features: tuple[str, ...]
     categories: dict[str, list[str]]
     """Levels of each categorical feature, in the order the booster was trained with."""
@@ -66,8 +94,28 @@ class ModelArtefact:
     def matrix(self, table: pd.DataFrame, source: str = "table") -> pd.DataFrame:
         return model_matrix(table, self.features, self.categories, source)
 
+    @property
+    def kind(self) -> str:
+        return self.model.kind
+
+    @property
+    def booster(self) -> lgb.Booster:
+        """The LightGBM part of a lightgbm or blend model (tree-only checks and benchmarks)."""
+        tree = self.model if isinstance(self.model, TreeModel) else getattr(self.model, "tree", None)
+        if not isinstance(tree, TreeModel):
+            raise InputDataError(f"a {self.kind} model has no LightGBM booster")
+        return tree.booster
+
+    def array(self, table: pd.DataFrame, source: str = "table") -> np.ndarray:
+        """The rows of ``table`` in the model's float form (``as_array`` of ``matrix``)."""
+        return as_array(self.matrix(table, source))
+
     def raw_score(self, table: pd.DataFrame, source: str = "table") -> np.ndarray:
-        return self.booster.predict(self.matrix(table, source), raw_score=True)
+        return self.model.raw_score(self.array(table, source))
+
+    def explainer(self, method: str = DEFAULT_METHOD) -> Explainer:
+        """Exact contributions of this model's raw score, by ``method`` where the kind has a choice."""
+        return self.model.explainer(method)
 
     def predict(self, table: pd.DataFrame, source: str = "table") -> pd.DataFrame:
         """PD (rounded to 1e-9, as DESIGN.md sets), points and grade of every row."""
@@ -93,10 +141,11 @@ class ModelArtefact:
 
     def save(self, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
-        write_text(folder / MODEL_FILE, self.booster.model_to_string())
+        model = self.model.save(folder)
         write_json(
             folder / ARTEFACT_FILE,
             {
+                "model": model,
                 "features": list(self.features),
                 "categories": self.categories,
                 "calibrator": self.calibrator.to_dict(),
@@ -112,14 +161,15 @@ class ModelArtefact:
 
     @classmethod
     def load(cls, folder: Path) -> ModelArtefact:
-        model, spec = folder / MODEL_FILE, folder / ARTEFACT_FILE
-        if not model.is_file() or not spec.is_file():
-            raise InputDataError(f"{folder}: not a model folder (expected {MODEL_FILE} and {ARTEFACT_FILE})")
+        spec = folder / ARTEFACT_FILE
+        if not spec.is_file():
+            raise InputDataError(f"{folder}: not a model folder (expected {ARTEFACT_FILE} and the model's files)")
         d = json.loads(spec.read_text(encoding="utf-8"))
+        features, categories = tuple(d["features"]), d["categories"]
         return cls(
-            booster=lgb.Booster(model_str=model.read_text(encoding="utf-8")),
-            features=tuple(d["features"]),
-            categories=d["categories"],
+            model=load_model(folder, d.get("model", {"kind": "lightgbm", "file": MODEL_FILE}), features, categories),
+            features=features,
+            categories=categories,
             calibrator=Calibrator.from_dict(d["calibrator"]),
             scorecard=Scorecard.model_validate(d["scorecard"]),
             score_bins=Bins(edges=tuple(d["score_bins"]["edges"]), shares=tuple(d["score_bins"]["shares"])),
@@ -128,3 +178,38 @@ class ModelArtefact:
             },
             meta=d["meta"],
         )
+
+
+def load_model(
+    folder: Path, spec: dict[str, Any], features: tuple[str, ...], categories: dict[str, list[str]]
+) -> ScoringModel:
+    """The model a folder holds, by the kind ``artefact.json`` names."""
+    kind = spec.get("kind", "lightgbm")
+    if kind not in KINDS:
+        raise InputDataError(
+            f"{folder}: model kind {kind!r} is not known to this version of whitelist (known: {', '.join(sorted(KINDS))}); "
+            "upgrade whitelist or retrain the model"
+        )
+    return KINDS[kind](folder, spec, features, categories)
+
+
+def model_files(folder: Path) -> tuple[str, ...]:
+    """The files that define a folder's model, in a fixed order (``artefact.json`` names them)."""
+    spec = folder / ARTEFACT_FILE
+    if not spec.is_file():
+        return (MODEL_FILE,)
+    model = json.loads(spec.read_text(encoding="utf-8")).get("model", {"kind": "lightgbm", "file": MODEL_FILE})
+    parts = [model[k] for k in ("lightgbm", "scorecard") if k in model] or [model]
+    return tuple(p["file"] for p in parts)
+
+
+def model_digest(folder: Path) -> str | None:
+    """SHA-256 of a model folder's model: of ``model.txt`` alone for LightGBM (as runs have always recorded
+    it), else of the kind's files' names and hashes together; None when a file is missing."""
+    names = model_files(folder)
+    if not all((folder / n).is_file() for n in names):
+        return None
+    if len(names) == 1 and names[0] == MODEL_FILE:
+        return file_sha256(folder / MODEL_FILE)
+    joined = "\n".join(f"{n} {file_sha256(folder / n)}" for n in names)
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()

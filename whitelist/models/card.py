@@ -16,6 +16,41 @@ from whitelist.core.io import write_text
 from whitelist.models import plots
 from whitelist.models.artefact import ARTEFACT_FILE, CARD_FILE, EVALUATION_FILE, RUN_FILE
 from whitelist.models.scorecard import Scorecard
+from whitelist.models.woe import WoeBins
+
+
+def _binning_tables(folder: Path, spec: dict[str, Any], scorecard: Scorecard) -> list[dict[str, Any]]:
+    """The scorecard part's binning table per characteristic: bins, counts, event rates, WoE, IV and points.
+
+    Points per bin are given for a scorecard model with Platt calibration, where they add up exactly
+    (before rounding) to the points a decision shows: base points plus one bin's points per characteristic.
+    """
+    model = spec.get("model", {})
+    part = model if model.get("kind") == "scorecard" else model.get("scorecard")
+    if not part or not (folder / part["file"]).is_file():
+        return []
+    stored = json.loads((folder / part["file"]).read_text(encoding="utf-8"))
+    calibrator = spec["calibrator"]
+    additive = model.get("kind") == "scorecard" and calibrator["kind"] == "platt"
+    slope = scorecard.factor * calibrator["coef"]
+    tables = []
+    for c in stored["characteristics"]:
+        bins = WoeBins(feature=c["feature"], dtype=c["dtype"], splits=tuple(c["splits"]),
+                       groups=tuple(tuple(g) for g in c["groups"]), special_codes=tuple(c["special_codes"]),
+                       count=tuple(c["count"]), events=tuple(c["events"]), woe=tuple(c["woe"]))
+        total = max(sum(bins.count), 1)
+        rows = []
+        for label, n, e, w, iv in zip(bins.labels(), bins.count, bins.events, bins.woe, bins.iv_by_bin(), strict=True):
+            contribution = c["coefficient"] * (w - c["mean_woe"])
+            rows.append({"bin": label, "count": n, "share": n / total, "events": e,
+                         "event_rate": e / n if n else None, "woe": w, "iv": iv, "contribution": contribution,
+                         "points": -slope * contribution if additive else None})
+        tables.append({"feature": c["feature"], "iv": bins.iv(), "coefficient": c["coefficient"], "rows": rows})
+    base = None
+    if additive:
+        base_value = stored["intercept"] + sum(c["coefficient"] * c["mean_woe"] for c in stored["characteristics"])
+        base = scorecard.offset - scorecard.factor * (calibrator["coef"] * base_value + calibrator["intercept"])
+    return [{"base_points": base, "dropped": stored.get("dropped", {}), "tables": tables}]
 
 
 def _read(folder: Path, name: str, required: bool = True) -> dict[str, Any]:
@@ -48,11 +83,14 @@ def render_model_card(folder: Path) -> str:
     shap = evaluation.get("importance_shap") or {}
     feature_psi = {f: v["value"] for f, v in evaluation["psi"]["features"].items() if v.get("value") is not None}
     tuning = meta.get("tuning")
+    binning = _binning_tables(folder, spec, scorecard)
+    importance_measure = evaluation.get("importance_measure", "total split gain")
     charts = {
         "roc": plots.roc(test["curve"], test["auc"]),
         "ks": plots.ks(test["curve"], test["ks"]),
         "calibration": plots.calibration(test["deciles"]),
-        "gain": plots.bars(evaluation["importance_gain"], "Importance by gain (top 20)", "total split gain"),
+        "gain": plots.bars(evaluation["importance_gain"], f"Importance: {importance_measure} (top 20)",
+                           importance_measure),
         "shap": plots.bars(shap["values"], "Mean |SHAP| (top 20)", "mean |contribution| (log-odds)") if shap else None,
         "psi": plots.psi_bars(feature_psi) if feature_psi else None,
         "tuning": plots.tuning(tuning["trials"]) if tuning else None,
@@ -72,6 +110,10 @@ def render_model_card(folder: Path) -> str:
         points=points,
         plots=charts,
         tuning=tuning,
+        kind=meta.get("kind", "lightgbm"),
+        candidates=evaluation.get("candidates"),
+        benchmark=evaluation.get("benchmark"),
+        binning=binning[0] if binning else None,
         data=meta.get("training_data"),
         code=trace.get("code", {}),
         env=trace.get("environment", {"python": meta.get("python"), "packages": {}}),

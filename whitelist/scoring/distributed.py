@@ -18,16 +18,17 @@ import pyarrow as pa
 from whitelist.core.progress import Progress
 from whitelist.features.engines.spark import session
 from whitelist.models.artefact import ModelArtefact
-from whitelist.models.contributions import Contributor, Method, contributor, model_array
+from whitelist.models.contributions import Method
+from whitelist.models.kinds import Explainer
 from whitelist.models.distributed import ROW, cached_artefact
 from whitelist.models.reasons import GroupMap
 from whitelist.scoring.predict import Scored, score_array
 
 
 @lru_cache(maxsize=2)
-def _contributor(folder: str, method: Method) -> Contributor:
+def _contributor(folder: str, method: Method) -> Explainer:
     """One compiled TreeSHAP per executor process and model."""
-    return contributor(cached_artefact(folder).booster, method)
+    return cached_artefact(folder).explainer(method)
 
 
 def _score_batches(
@@ -35,7 +36,7 @@ def _score_batches(
 ) -> Iterator[pd.DataFrame]:
     artefact, explain = cached_artefact(folder), _contributor(folder, method)
     for batch in batches:
-        part = score_array(model_array(artefact.booster, artefact.matrix(batch, source)), artefact, groups, explain)
+        part = score_array(artefact.array(batch, source), artefact, groups, explain)
         columns = {ROW: batch[ROW].to_numpy(), "pd": part.pd, "points": part.points, "grade": part.grade.astype(object),
                    "raw_score": part.raw_score, "base_value": part.base_value}
         columns.update({f"g{j}": part.groups[:, j] for j in range(part.groups.shape[1])})
@@ -62,5 +63,5 @@ def score_rows_on_spark(
         raw_score=column["raw_score"], base_value=column["base_value"],
         groups=np.column_stack([column[f"g{j}"] for j in range(len(groups.codes))]) if groups.codes
         else np.zeros((len(table), 0)),
-        method=contributor(artefact.booster, method).describe(),
+        method=artefact.explainer(method).describe(),
     )

@@ -31,8 +31,7 @@ def _status(value: float, drift: Drift) -> str:
 
 def top_features(artefact: ModelArtefact, k: int) -> tuple[str, ...]:
     """The ``k`` numeric features with the most total gain that have a reference, ties by name."""
-    gain = artefact.booster.feature_importance(importance_type="gain")
-    ranked = sorted(zip(artefact.booster.feature_name(), gain, strict=True), key=lambda t: (-t[1], t[0]))
+    ranked = artefact.model.importance().ranked()
     return tuple(name for name, g in ranked if name in artefact.feature_bins and g > 0)[:k]
 
 

@@ -13,8 +13,9 @@ import pandas as pd
 
 from whitelist.core.errors import InputDataError, preview
 from whitelist.core.progress import NullProgress, Progress
-from whitelist.models.artefact import ModelArtefact
-from whitelist.models.contributions import DEFAULT_METHOD, Contributor, Method, contributor, model_array
+from whitelist.models.artefact import ModelArtefact, as_array
+from whitelist.models.contributions import DEFAULT_METHOD, Method
+from whitelist.models.kinds import Explainer
 from whitelist.models.reasons import CONTRIBUTION_DECIMALS, GroupMap
 
 CHUNK_ROWS = 50_000
@@ -65,7 +66,7 @@ def score_rows(
     method: Method = DEFAULT_METHOD,
 ) -> Scored:
     progress = progress or NullProgress()
-    explain = contributor(artefact.booster, method)
+    explain = artefact.explainer(method)
     n = len(table)
     out_pd, out_raw, out_base = np.empty(n), np.empty(n), np.empty(n)
     out_points = np.empty(n, dtype=np.int64)
@@ -76,8 +77,8 @@ def score_rows(
         chunk = table.iloc[start : start + chunk_rows]
         stop = start + len(chunk)
         matrix = artefact.matrix(chunk, source)
-        # The float array LightGBM makes of the matrix, made once for the prediction and the contributions.
-        part = score_array(model_array(artefact.booster, matrix), artefact, groups, explain)
+        # The model's float form of the matrix, made once for the prediction and the contributions.
+        part = score_array(as_array(matrix), artefact, groups, explain)
         out_pd[start:stop], out_points[start:stop], out_grade[start:stop] = part.pd, part.points, part.grade
         out_raw[start:stop], out_base[start:stop], out_groups[start:stop] = part.raw_score, part.base_value, part.groups
         progress.advance(task, len(chunk))
@@ -85,9 +86,9 @@ def score_rows(
                   method=explain.describe())
 
 
-def score_array(array: np.ndarray, artefact: ModelArtefact, groups: GroupMap, explain: Contributor) -> Scored:
-    """PD, points, grade and group contributions of rows already in LightGBM's float form (``model_array``)."""
-    predicted = artefact.from_raw_score(artefact.booster.predict(array, raw_score=True))
+def score_array(array: np.ndarray, artefact: ModelArtefact, groups: GroupMap, explain: Explainer) -> Scored:
+    """PD, points, grade and group contributions of rows already in the model's float form (``as_array``)."""
+    predicted = artefact.from_raw_score(artefact.model.raw_score(array))
     contrib = explain.of_array(array)
     return Scored(
         pd=predicted["pd"].to_numpy(), points=predicted["points"].to_numpy(), grade=predicted["grade"].to_numpy(),

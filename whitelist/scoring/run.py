@@ -31,7 +31,7 @@ from whitelist.core.runtime import cycle_collection_paused
 from whitelist.features.engines.spark import spark_label
 from whitelist.features.periods import feature_period
 from whitelist.features.spec import FeatureSet, load_features
-from whitelist.models.artefact import ARTEFACT_FILE, EVALUATION_FILE, MODEL_FILE, RUN_FILE, ModelArtefact
+from whitelist.models.artefact import ARTEFACT_FILE, EVALUATION_FILE, RUN_FILE, ModelArtefact, model_digest
 from whitelist.models.contributions import DEFAULT_METHOD, Method
 from whitelist.models.reasons import GroupMap, ReasonCatalog
 from whitelist.scoring.config import PolicyConfig
@@ -406,8 +406,9 @@ def _manifest(
         "run_date": run_date.isoformat(),
         "model": {
             "ref": req.model_ref,
-            "model_sha256": file_sha256(req.model_dir / MODEL_FILE),
+            "model_sha256": model_digest(req.model_dir),
             "artefact_sha256": file_sha256(req.model_dir / ARTEFACT_FILE),
+            "kind": artefact.kind,
             "trees": artefact.meta.get("trees"),
             "features": len(artefact.features),
             "git_commit": artefact.meta.get("trace", {}).get("code", {}).get("git_commit"),

@@ -4,7 +4,7 @@ The same engine as the batch run, on a one-row population: the declared rules, t
 and grade, the limit, the rate and the reasons. What needs the whole population is not applied
 to one row: related parties (a shared legal representative), the group cap, concentration caps
 and the contact plan; the answer says so. The model must be the one the run used: its
-``model.txt`` hash is checked against the run's manifest when the server starts.
+model hash (``models.artefact.model_digest``) is checked against the run's manifest when the server starts.
 """
 
 from __future__ import annotations
@@ -21,8 +21,7 @@ from whitelist.core.errors import ConfigError, InputDataError, preview
 from whitelist.core.io import file_sha256
 from whitelist.explain.run_folder import RunFolder
 from whitelist.features.spec import load_features
-from whitelist.models.artefact import MODEL_FILE, ModelArtefact
-from whitelist.models.contributions import contributor
+from whitelist.models.artefact import ModelArtefact, model_digest
 from whitelist.models.reasons import DEFAULT_REASONS, load_reasons
 from whitelist.scoring.config import PolicyConfig
 from whitelist.scoring.policy.engine import POLICY_INPUTS, decide, screen
@@ -40,10 +39,10 @@ class RealtimeScorer:
     def __init__(self, run: RunFolder, model_dir: Path) -> None:
         manifest = run.manifest
         expected = manifest["model"]["model_sha256"]
-        found = file_sha256(model_dir / MODEL_FILE) if (model_dir / MODEL_FILE).is_file() else None
+        found = model_digest(model_dir)
         if found != expected:
             raise ConfigError(
-                f"{model_dir}: not the model of run {run.path} (its {MODEL_FILE} has SHA-256 {found}, the run's manifest "
+                f"{model_dir}: not the model of run {run.path} (its model has SHA-256 {found}, the run's manifest "
                 f"{expected}); give --model the folder the run was scored with ({manifest['model']['ref']})"
             )
         self.model_version = {"ref": manifest["model"]["ref"], "model_sha256": expected}
@@ -57,16 +56,12 @@ class RealtimeScorer:
         self.as_of = date.fromisoformat(manifest["as_of"])
         self.run_date = date.fromisoformat(manifest["run_date"])
         self.features = load_features()
-        self.explain = contributor(self.artefact.booster)
-        # A category's code is its place among the levels the booster was trained with, if the
-        # artefact knows the level (an unseen one is missing), as ModelArtefact.matrix and LightGBM do.
-        trained = iter(self.artefact.booster.pandas_categorical or [])
-        self._codes: dict[str, dict[str, float]] = {}
-        for f in self.artefact.features:
-            if f in self.artefact.categories:
-                levels = list(next(trained, None) or self.artefact.categories[f])
-                known = set(map(str, self.artefact.categories[f]))
-                self._codes[f] = {str(v): float(i) for i, v in enumerate(levels) if str(v) in known}
+        self.explain = self.artefact.explainer()
+        # A category's code is its place among the trained levels (an unseen one is missing), as
+        # ModelArtefact.array makes it.
+        self._codes: dict[str, dict[str, float]] = {
+            f: {str(v): float(i) for i, v in enumerate(levels)} for f, levels in self.artefact.categories.items()
+        }
         reads = [f for r in self.policy.rules for f in r.when.inputs()]
         reads += [f for s in self.policy.segments for f in s.when.inputs()]
         lim = self.policy.limits
@@ -78,7 +73,7 @@ class RealtimeScorer:
         self.score("91000000000000000X", {f: None for f in self.required})  # compile once, before the first request
 
     def _array(self, values: dict[str, Value]) -> np.ndarray:
-        """``model_array`` of the one-row model matrix: numbers as floats, a category as its trained code."""
+        """``ModelArtefact.array`` of the one-row model matrix: numbers as floats, a category as its trained code."""
         out = np.empty((1, len(self.artefact.features)), dtype=np.float64)
         for j, f in enumerate(self.artefact.features):
             value = values[f]

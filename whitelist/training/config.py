@@ -14,14 +14,11 @@ from pydantic import Field, model_validator
 
 from whitelist.core.config import StrictModel, load_config
 from whitelist.models.scorecard import Scorecard
-from whitelist.training.tune import DEFAULT_SPACE, Range
+from whitelist.training.tune import TUNABLE, Range
+from whitelist.training.woe_fit import WoeSettings
 
 DEFAULT_TRAIN_CONFIG = Path(__file__).with_name("train.yaml")
 """The packaged default, identical to ``configs/train.yaml`` (a test keeps them in sync)."""
-TUNABLE = frozenset(
-    {*DEFAULT_SPACE, "lambda_l1", "min_sum_hessian_in_leaf", "min_gain_to_split", "cat_smooth", "cat_l2", "max_cat_threshold"}
-)
-"""LightGBM parameters a config may tune; anything else is a typo or belongs outside tuning."""
 
 
 class DataConfig(StrictModel):
@@ -55,6 +52,20 @@ class SpaceRange(StrictModel):
         return self
 
 
+class WoeConfig(StrictModel):
+    """How the WoE scorecard (a model kind, and the benchmark beside every model) is fitted."""
+
+    min_iv: float = Field(0.02, ge=0.0, description="characteristics with a lower information value are left out")
+    max_n_prebins: int = Field(20, ge=2, le=100, description="quantile pre-bins optbinning merges from")
+    min_prebin_size: float = Field(0.05, gt=0.0, le=0.5, description="smallest pre-bin, as a share of the rows")
+    special_codes: tuple[float, ...] = Field((), description="numeric codes that mean 'not a value' (own bin)")
+    c: float = Field(1.0, gt=0.0, description="inverse L2 strength of the logistic regression")
+
+    def settings(self) -> WoeSettings:
+        return WoeSettings(min_iv=self.min_iv, max_n_prebins=self.max_n_prebins, min_prebin_size=self.min_prebin_size,
+                           special_codes=self.special_codes, c=self.c)
+
+
 class Gates(StrictModel):
     """What a model must show on the out-of-time part before ``promote`` makes it the champion."""
 
@@ -74,7 +85,19 @@ class TrainConfig(StrictModel):
     id_col: str | None = "uscc"
     time_col: str | None = "as_of"
     seed: int = 0
-    trials: int = Field(30, ge=0, description="Optuna trials; 0 trains with the default parameters")
+    trials: int | None = Field(
+        30, ge=0, description="Optuna trials; 0 trains with the sized defaults; empty: as many as time_budget allows"
+    )
+    time_budget: float | None = Field(
+        None, gt=0, description="seconds tuning may take; stops after the trial that crosses it (empty: no limit)"
+    )
+    model_kind: Literal["auto", "lightgbm", "scorecard", "blend"] = Field(
+        "auto", description="auto keeps the best out-of-fold AUC of lightgbm, scorecard and blend; pin one if required"
+    )
+    refit_all: bool = Field(
+        False, description="refit the chosen model on the test part too, after it is evaluated without it"
+    )
+    woe: WoeConfig = Field(default_factory=WoeConfig)
     max_trees: int = Field(400, ge=10, le=5000)
     search_space: dict[str, SpaceRange] = Field(
         default_factory=dict, description="ranges that replace or widen the default search space"
@@ -108,14 +131,13 @@ class TrainConfig(StrictModel):
         unknown = sorted(set(self.search_space) - TUNABLE)
         if unknown:
             raise ValueError(f"search_space: {', '.join(unknown)} cannot be tuned; tunable: {', '.join(sorted(TUNABLE))}")
+        if self.trials is None and self.time_budget is None:
+            raise ValueError("trials is empty and so is time_budget: give a trial count, a time budget or both")
         return self
 
     def space(self) -> dict[str, Range]:
-        """The default space with this config's ranges laid over it."""
-        merged = dict(DEFAULT_SPACE)
-        for name, r in self.search_space.items():
-            merged[name] = Range(low=r.low, high=r.high, log=r.log, integer=r.integer)
-        return merged
+        """This config's ranges, laid over the default space sized to the data at training time."""
+        return {name: Range(low=r.low, high=r.high, log=r.log, integer=r.integer) for name, r in self.search_space.items()}
 
 
 def load_train_config(path: Path | None = None) -> TrainConfig:

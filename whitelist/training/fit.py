@@ -1,8 +1,12 @@
-"""Fit a calibrated LightGBM default model on a table and evaluate it on the held-out part.
+"""Fit a calibrated default model of the kind the data chooses, and evaluate it on the held-out test part.
 
-Without tuning, the fixed defaults below sit inside the explainable search space (depth <= 6,
-at most 400 trees); with trials, Optuna searches that space (or the config's wider one).
-The evaluation holds every figure the gates, the model card and MLflow read.
+The test part is held out first and touched only by the evaluation. On every other labelled row,
+cross-validation folds (``training.folds``) tune LightGBM and choose its tree count, fit a WoE
+scorecard per fold, and give each row an out-of-fold score; the candidates (LightGBM, scorecard,
+their blend) are compared on those scores, the chosen one is refitted on all those rows, and
+its calibrator is fitted on its out-of-fold scores. Beside every model the evaluation keeps the
+WoE scorecard trained on the same rows, on the same test rows. The evaluation holds every figure
+the gates, the model card and MLflow read.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ import logging
 import platform
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Literal
 
 import lightgbm as lgb
 import numpy as np
@@ -19,18 +24,25 @@ import pandas as pd
 
 from whitelist import __version__
 from whitelist.core.errors import ConfigError
-from whitelist.models.artefact import ModelArtefact, model_matrix
-from whitelist.models.contributions import exact_contributions
+from whitelist.models.artefact import ModelArtefact, as_array, model_matrix
+from whitelist.models.blend import BlendModel
+from whitelist.models.kinds import ScoringModel
 from whitelist.models.scorecard import Scorecard
+from whitelist.models.tree import TreeModel
+from whitelist.models.woe import WoeScorecard
 from whitelist.models.stability import Bins, PsiBands
 from whitelist.training import evaluate
 from whitelist.training.calibrate import choose_calibrator
+from whitelist.training.candidates import compare
 from whitelist.training.config import Gates
 from whitelist.training.gates import check_gates, gates_report
 from whitelist.training.monotonicity import check_monotone, feature_grid
 from whitelist.training.reason_stability import reason_stability
+from whitelist.training.folds import make_folds
+from whitelist.training.sizing import sized_params, sized_space
 from whitelist.training.split import Split, binary_target, split
-from whitelist.training.tune import Range, tune
+from whitelist.training.tune import CvFit, Range, cv_fit, tune
+from whitelist.training.woe_fit import WoeSettings, fit_scorecard, refit_scorecard
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +50,6 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "objective": "binary",
     "metric": "auc",  # early stopping on the measure tuning chooses by and the gates check
     "learning_rate": 0.05,
-    "num_leaves": 31,
-    "max_depth": 6,
-    "min_data_in_leaf": 100,
     "feature_fraction": 0.7,
     "bagging_fraction": 0.8,
     "bagging_freq": 1,
@@ -51,7 +60,11 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "force_row_wise": True,
     "num_threads": 2,
 }
+"""Leaves, depth and leaf size come from ``training.sizing``: they follow the data's size."""
 MAX_TREES = 400
+ModelKind = Literal["auto", "lightgbm", "scorecard", "blend"]
+MODEL_KINDS: tuple[str, ...] = ("auto", "lightgbm", "scorecard", "blend")
+Refit = Callable[[pd.DataFrame, np.ndarray, np.ndarray, int], ScoringModel]
 MONOTONE_METHOD = "intermediate"
 """LightGBM's "advanced" method leaked (30 paired-row violations on the 20k demo panel) where
 "intermediate" gave none and a higher AUC; see docs/decisions.md."""
@@ -103,7 +116,8 @@ def train_table(
     scorecard: Scorecard | None = None,
     monotone: dict[str, int] | None = None,
     source: str = "table",
-    trials: int = 0,
+    trials: int | None = 0,
+    time_budget: float | None = None,
     study_storage: Path | None = None,
     study_name: str = "whitelist",
     space: dict[str, Range] | None = None,
@@ -113,9 +127,19 @@ def train_table(
     monotone_method: str = MONOTONE_METHOD,
     exclude: tuple[str, ...] = (),
     reason_retrains: int = 0,
+    model_kind: ModelKind = "auto",
+    refit_all: bool = False,
+    woe: WoeSettings | None = None,
 ) -> TrainResult:
-    """Split, fit with early stopping on validation, calibrate on validation, evaluate on test."""
+    """Hold out the test part; cross-validate, tune and compare the kinds on the rest; refit; evaluate on test.
+
+    ``trials`` None with a ``time_budget`` tunes within the budget; 0 (and no budget) keeps the sized defaults.
+    ``space`` holds ranges laid over the sized default space.
+    """
+    if model_kind not in MODEL_KINDS:
+        raise ConfigError(f"model kind {model_kind!r} is not one of {', '.join(MODEL_KINDS)}")
     scorecard = scorecard or Scorecard()
+    monotone = dict(monotone or {})
     y_all = binary_target(frame, target, source)
     absent = sorted(set(exclude) - set(frame.columns))
     if absent:
@@ -125,10 +149,10 @@ def train_table(
         if col and col not in frame.columns:
             raise ConfigError(f"{source}: no column {col!r}; columns are {', '.join(map(str, frame.columns[:8]))}")
     features, categories = feature_columns(frame, not_features)
-    unknown = sorted(set(monotone or {}) - set(features))
+    unknown = sorted(set(monotone) - set(features))
     if unknown:
         raise ConfigError(f"monotone constraints name columns that are not features: {', '.join(unknown)}")
-    categorical = sorted(set(monotone or {}) & set(categories))
+    categorical = sorted(set(monotone) & set(categories))
     if categorical:
         raise ConfigError(f"monotone constraints need numeric features; these are categories: {', '.join(categorical)}")
     labelled = y_all.notna().to_numpy()
@@ -136,8 +160,15 @@ def train_table(
     if not labelled.all():  # a panel is mostly unlabelled rows: no copy of them (9.7 -> 3.6 GB at 200k)
         frame = frame.loc[labelled].reset_index(drop=True)
         y_all = y_all.loc[labelled].reset_index(drop=True)
-    parts = split(frame, y_all, time_col=time_col, id_col=id_col, seed=seed)
-    for name, rows in (("train", parts.train), ("validation", parts.valid), ("test", parts.test)):
+    three = split(frame, y_all, time_col=time_col, id_col=id_col, seed=seed)
+    # Validation is the folds' job now: the split's training and validation parts train together.
+    periods = three.periods and {"train": (three.periods["train"][0], three.periods["valid"][1]),
+                                 "test": three.periods["test"]}
+    entities = three.entities and {"train": three.entities["train"] + three.entities["valid"],
+                                   "test": three.entities["test"]}
+    parts = replace(three, train=np.sort(np.concatenate([three.train, three.valid])), valid=three.valid[:0],
+                    periods=periods, entities=entities)
+    for name, rows in (("training", parts.train), ("test", parts.test)):
         defaults = int(np.nansum(y_all.to_numpy()[rows]))
         if defaults == 0 or defaults == rows.size:
             raise ConfigError(
@@ -146,95 +177,191 @@ def train_table(
             )
     x = model_matrix(frame, tuple(features), categories, source)
     y = y_all.to_numpy()
+    dev = parts.train
+    folds = make_folds(
+        y[dev],
+        ids=None if id_col is None else frame[id_col].astype("string").to_numpy()[dev],
+        times=None if time_col is None else frame[time_col].to_numpy()[dev],
+        seed=seed,
+    )
+    fold_rows = int(np.mean([t.size for t, _ in folds.pairs]))
     params = {
         **DEFAULT_PARAMS,
+        **sized_params(fold_rows),
         "seed": seed,
-        "monotone_constraints": [int((monotone or {}).get(f, 0)) for f in features],
+        "monotone_constraints": [int(monotone.get(f, 0)) for f in features],
         "monotone_constraints_method": monotone_method,
     }
-    # no pre-filtering: tuning tries smaller min_data_in_leaf than the Dataset was first built with
-    train_set = lgb.Dataset(
-        x.iloc[parts.train], y[parts.train], free_raw_data=False, params={"feature_pre_filter": False}
+    x_dev, y_dev = x.iloc[dev], y[dev]
+    oof_rows = folds.oof
+    tree_fit = tuning = None
+    if model_kind != "scorecard":
+        # no pre-filtering: tuning tries smaller min_data_in_leaf than the Dataset was first built with
+        data = lgb.Dataset(x_dev, y_dev, free_raw_data=False, params={"feature_pre_filter": False})
+        if (trials or 0) > 0 or (trials is None and time_budget):
+            tuning = tune(
+                data, list(folds.pairs), params, trials=trials, seed=seed,
+                storage=study_storage or Path("optuna.db"), study_name=study_name, max_trees=max_trees,
+                early_stopping=EARLY_STOPPING, space={**sized_space(fold_rows), **(space or {})},
+                time_budget=time_budget,
+            )
+            params = {**params, **tuning.params}
+        tree_fit = cv_fit(params, data, list(folds.pairs), max_trees=max_trees, early_stopping=EARLY_STOPPING,
+                          oof_of=x_dev)
+    woe = woe or WoeSettings()
+    card_oof = None
+    if model_kind != "lightgbm":
+        card_oof = np.full(dev.size, np.nan)
+        for train_rows, valid_rows in folds.pairs:
+            fold_card = fit_scorecard(x_dev, y_dev, train_rows, categories=categories, monotone=monotone, settings=woe)
+            card_oof[valid_rows] = fold_card.raw_score(as_array(x_dev.iloc[valid_rows]))
+    comparison = compare(
+        y_dev[oof_rows], folds.fold_of(dev.size)[oof_rows],
+        None if tree_fit is None else tree_fit.oof[oof_rows], None if card_oof is None else card_oof[oof_rows],
     )
-    valid_set = lgb.Dataset(x.iloc[parts.valid], y[parts.valid], reference=train_set, free_raw_data=False)
-    tuning = None
-    if trials > 0:
-        tuning = tune(
-            train_set,
-            valid_set,
-            params,
-            trials=trials,
-            seed=seed,
-            storage=study_storage or Path("optuna.db"),
-            study_name=study_name,
-            max_trees=max_trees,
-            early_stopping=EARLY_STOPPING,
-            space=space,
-        )
-        params = {**params, **tuning.params}
-    booster = lgb.train(
-        params,
-        train_set,
-        num_boost_round=max_trees,
-        valid_sets=[valid_set],
-        callbacks=[lgb.early_stopping(EARLY_STOPPING, verbose=False)],
+    chosen = comparison.best() if model_kind == "auto" else model_kind
+    every = np.arange(dev.size)
+    dev_card = fit_scorecard(x_dev, y_dev, every, categories=categories, monotone=monotone, settings=woe)
+    model = _final_model(chosen, params, tree_fit, dev_card, comparison.weight, x_dev, y_dev)
+    calibrator, calibration_scores = choose_calibrator(
+        comparison.candidates[chosen].oof, y_dev[oof_rows], method="platt" if chosen == "scorecard" else "auto",
+        seed=seed,
     )
-    raw = booster.predict(x, raw_score=True, num_iteration=booster.best_iteration)
-    booster = lgb.Booster(model_str=booster.model_to_string(num_iteration=booster.best_iteration))
-    calibrator, calibration_scores = choose_calibrator(raw[parts.valid], y[parts.valid], seed=seed)
-    pd_all = calibrator(raw)
     artefact = ModelArtefact(
-        booster=booster,
+        model=model,
         features=tuple(features),
         categories=categories,
         calibrator=calibrator,
         scorecard=scorecard,
-        score_bins=Bins.fit(pd_all[parts.train]),
-        feature_bins={f: Bins.fit(x[f].to_numpy(dtype=float)[parts.train]) for f in features if f not in categories},
-        meta={
-            "engine_version": __version__,
-            "python": platform.python_version(),
-            "lightgbm": lgb.__version__,
-            "target": target,
-            "id_col": id_col,
-            "time_col": time_col,
-            "seed": seed,
-            "params": {k: v for k, v in params.items() if k != "monotone_constraints"},
-            "monotone": dict(monotone or {}),
-            "excluded": sorted(exclude),
-            "trees": booster.num_trees(),
-            "tuning": None
-            if tuning is None
-            else {
-                "trials": tuning.trials,
-                "best_validation_auc": tuning.best_auc,
-                "storage": tuning.storage,
-                "study": tuning.study,
-            },
-            "split": {
-                "kind": parts.kind,
-                "rows": {"train": int(parts.train.size), "valid": int(parts.valid.size), "test": int(parts.test.size)},
-                "periods": parts.periods,
-                "entities": parts.entities,
-                "unused_rows": parts.unused,
-            },
-        },
+        score_bins=Bins(edges=(), shares=()),
+        meta={},
+    )
+    pd_all = artefact.from_raw_score(model.raw_score(as_array(x)))["pd"].to_numpy()
+    artefact = replace(
+        artefact,
+        score_bins=Bins.fit(pd_all[dev]),
+        feature_bins={f: Bins.fit(x[f].to_numpy(dtype=float)[dev]) for f in features if f not in categories},
     )
     evaluation = _evaluate(artefact, x, y, pd_all, parts, calibration_scores)
+    card_pd = _benchmark_pd(dev_card, card_oof, oof_rows, y_dev, x, seed)
+    evaluation["candidates"] = {
+        **comparison.describe(chosen),
+        "requested": model_kind,
+        "folds": folds.describe(),
+    }
+    evaluation["benchmark"] = _benchmark(y, parts.test, pd_all, card_pd, chosen, seed)
+    if refit_all:
+        everything = np.sort(np.concatenate([dev, parts.test]))
+        everything_card = fit_scorecard(x.iloc[everything], y[everything], np.arange(everything.size),
+                                        categories=categories, monotone=monotone, settings=woe)
+        model = _final_model(chosen, params, tree_fit, everything_card, comparison.weight,
+                             x.iloc[everything], y[everything])
+        artefact = replace(artefact, model=model)
+    meta = {
+        "engine_version": __version__,
+        "python": platform.python_version(),
+        "lightgbm": lgb.__version__,
+        "target": target,
+        "id_col": id_col,
+        "time_col": time_col,
+        "seed": seed,
+        "kind": chosen,
+        "model": model.describe(),
+        "refit_all": refit_all,
+        "params": {k: v for k, v in params.items() if k != "monotone_constraints"} if tree_fit else None,
+        "monotone": monotone,
+        "excluded": sorted(exclude),
+        "trees": tree_fit.trees if tree_fit is not None and chosen != "scorecard" else None,
+        "tuning": None
+        if tuning is None
+        else {
+            "trials": tuning.trials,
+            "best_validation_auc": tuning.best_auc,
+            "storage": tuning.storage,
+            "study": tuning.study,
+            "stopped_by": tuning.stopped_by,
+            "time_budget": time_budget,
+        },
+        "split": {
+            "kind": parts.kind,
+            "rows": {"train": int(dev.size), "test": int(parts.test.size), "out_of_fold": int(oof_rows.size)},
+            "periods": parts.periods,
+            "entities": parts.entities,
+            "unused_rows": parts.unused,
+            "folds": folds.describe(),
+        },
+    }
+    artefact = replace(artefact, meta=meta)
     rng = np.random.default_rng(seed)
     evaluation["monotonicity"] = check_monotone(
-        booster,
+        lambda rows: model.raw_score(as_array(rows)),
         x.iloc[_sample(parts.test, MONOTONE_SAMPLE, rng)],
-        dict(monotone or {}),
-        {f: feature_grid(x[f]) for f in (monotone or {})},
+        monotone,
+        {f: feature_grid(x[f]) for f in monotone},
     )
-    evaluation["importance_shap"] = _mean_abs_shap(booster, x.iloc[_sample(parts.test, shap_sample, rng)])
+    evaluation["importance_shap"] = _mean_abs_contribution(artefact, x.iloc[_sample(parts.test, shap_sample, rng)])
     evaluation["reason_stability"] = reason_stability(
-        booster, params, x, y, parts.train, parts.test, seed, retrains=reason_retrains
+        _refitter(chosen, params, tree_fit, dev_card, comparison.weight), model, x, y, dev, parts.test, seed,
+        retrains=reason_retrains,
     )
     evaluation["gates"] = gates_report(check_gates(evaluation, gates or Gates()))
     in_table = replace(parts, train=positions[parts.train], valid=positions[parts.valid], test=positions[parts.test])
     return TrainResult(artefact=artefact, evaluation=evaluation, split=in_table, examples=frame.head(EXAMPLE_ROWS))
+
+
+def _final_model(
+    kind: str, params: dict[str, Any], tree_fit: CvFit | None, card: WoeScorecard, weight: float | None,
+    x: pd.DataFrame, y: np.ndarray,
+) -> ScoringModel:
+    """The chosen kind refitted on ``x``: LightGBM with the folds' tree count, no early stopping."""
+    if kind == "scorecard":
+        return card
+    assert tree_fit is not None  # a lightgbm or blend candidate exists only with its cross-validated fit
+    booster = lgb.train(params, lgb.Dataset(x, y), num_boost_round=tree_fit.trees)
+    tree = TreeModel(lgb.Booster(model_str=booster.model_to_string()))
+    if kind == "lightgbm":
+        return tree
+    return BlendModel(tree=tree, scorecard=card, weight=float(weight if weight is not None else 1.0))
+
+
+def _refitter(
+    kind: str, params: dict[str, Any], tree_fit: CvFit | None, card: WoeScorecard, weight: float | None
+) -> Refit:
+    """How reason stability refits the chosen kind on a bootstrap resample, with the same settings."""
+
+    def refit(x: pd.DataFrame, y: np.ndarray, rows: np.ndarray, seed: int) -> ScoringModel:
+        refitted_card = refit_scorecard(card, x, y, rows)
+        if kind == "scorecard":
+            return refitted_card
+        assert tree_fit is not None
+        booster = lgb.train({**params, "seed": seed, "verbose": -1}, lgb.Dataset(x.iloc[rows], y[rows]),
+                            num_boost_round=max(tree_fit.trees, 1))
+        tree = TreeModel(booster)
+        return tree if kind == "lightgbm" else BlendModel(tree, refitted_card, float(weight or 0.0))
+
+    return refit
+
+
+def _benchmark_pd(card: WoeScorecard, card_oof: np.ndarray | None, oof_rows: np.ndarray, y_dev: np.ndarray,
+                  x: pd.DataFrame, seed: int) -> np.ndarray:
+    """The WoE scorecard's PD of every row, calibrated on its own out-of-fold scores when it has them."""
+    raw = card.raw_score(as_array(x))
+    if card_oof is None:
+        return 1.0 / (1.0 + np.exp(-raw))
+    calibrator, _ = choose_calibrator(card_oof[oof_rows], y_dev[oof_rows], method="platt", seed=seed)
+    return calibrator(raw)
+
+
+def _benchmark(y: np.ndarray, test: np.ndarray, pd_all: np.ndarray, card_pd: np.ndarray, kind: str,
+               seed: int) -> dict[str, Any]:
+    """The WoE scorecard trained on the same rows, beside the model on the same test rows (SR 11-7 benchmarking)."""
+    test_y = y[test].astype(int)
+    return {
+        "challenger": "WoE scorecard (optbinning bins, logistic regression) on the same training rows",
+        "model_kind": kind,
+        "scorecard": {**evaluate.ranking(test_y, card_pd[test]), **evaluate.calibration(test_y, card_pd[test])},
+        "bootstrap": evaluate.bootstrap_auc(test_y, {"model": pd_all[test], "scorecard": card_pd[test]}, seed=seed),
+    }
 
 
 def _sample(rows: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
@@ -244,10 +371,10 @@ def _sample(rows: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray
     return np.sort(rng.choice(rows, size=size, replace=False))
 
 
-def _mean_abs_shap(booster: lgb.Booster, rows: pd.DataFrame) -> dict[str, Any]:
-    """Mean |exact TreeSHAP contribution| of each feature on a sample, largest first (log-odds)."""
-    contrib = exact_contributions(booster, rows)[:, :-1]
-    means = np.abs(contrib).mean(axis=0)
+def _mean_abs_contribution(artefact: ModelArtefact, rows: pd.DataFrame) -> dict[str, Any]:
+    """Mean |exact contribution| of each feature on a sample, largest first (log-odds)."""
+    contrib = artefact.explainer().of_array(as_array(rows))[:, :-1]
+    means = np.abs(contrib).mean(axis=0) if len(rows) else np.zeros(len(rows.columns))
     ranked = sorted(zip(map(str, rows.columns), means, strict=True), key=lambda t: (-t[1], t[0]))
     return {"rows": len(rows), "values": {f: float(v) for f, v in ranked}}
 
@@ -259,7 +386,7 @@ def _evaluate(
     bands = PsiBands()
     score_psi = artefact.score_bins.psi(test_pd)
     feature_psi = {f: b.psi(x[f].to_numpy(dtype=float)[parts.test]) for f, b in artefact.feature_bins.items()}
-    importance = artefact.booster.feature_importance("gain")
+    importance = artefact.model.importance()
     return {
         "test": {
             "rows": int(parts.test.size),
@@ -273,12 +400,12 @@ def _evaluate(
             ),
         },
         "train": {"rows": int(parts.train.size), **evaluate.ranking(y[parts.train].astype(int), pd_all[parts.train])},
+        "out_of_fold": None,
         "calibration_choice": {"chosen": artefact.calibrator.kind, "held_out_log_loss": cal},
         "psi": {
             "score": {"value": score_psi, "verdict": bands.verdict(score_psi)},
             "features": {f: {"value": v, "verdict": bands.verdict(v)} for f, v in sorted(feature_psi.items())},
         },
-        "importance_gain": {
-            f: float(g) for f, g in sorted(zip(artefact.features, importance, strict=True), key=lambda t: -t[1])
-        },
+        "importance_gain": dict(importance.ranked()),
+        "importance_measure": importance.measure,
     }

@@ -8,9 +8,9 @@ and every step where the raw score moves against the declared direction is count
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
@@ -29,12 +29,13 @@ def feature_grid(values: pd.Series, points: int = GRID_POINTS) -> np.ndarray:
 
 
 def check_monotone(
-    booster: lgb.Booster,
+    raw_score: Callable[[pd.DataFrame], np.ndarray],
     rows: pd.DataFrame,
     monotone: dict[str, int],
     grids: dict[str, np.ndarray],
 ) -> dict[str, Any]:
-    """Count paired-row violations per constrained feature; ``rows`` is the model matrix of a sample."""
+    """Count paired-row violations per constrained feature; ``rows`` is the model matrix of a sample and
+    ``raw_score`` the model's raw score of such a matrix, whatever its kind."""
     per_feature: dict[str, dict[str, Any]] = {}
     total = 0
     for feature, direction in sorted(monotone.items()):
@@ -44,7 +45,7 @@ def check_monotone(
             continue
         swept = rows.loc[rows.index.repeat(grid.size)].reset_index(drop=True)
         swept[feature] = np.tile(grid, len(rows))
-        score = booster.predict(swept, raw_score=True).reshape(len(rows), grid.size)
+        score = raw_score(swept).reshape(len(rows), grid.size)
         steps = direction * np.diff(score, axis=1)
         bad = steps < -TOLERANCE
         violations = int(bad.sum())

@@ -1,20 +1,21 @@
 """Reason stability: does an enterprise keep its top reason when the model is retrained?
 
 A reason an enterprise is told should belong to the enterprise, not to the luck of one fit.
-The model is refitted on bootstrap resamples of its training part, with the same parameters
-and number of trees, and each enterprise of an out-of-time sample is explained by every refit;
+The model is refitted on bootstrap resamples of its training part with the same settings (the
+same parameters and number of trees; a scorecard's same bins and characteristics), and each enterprise of an out-of-time sample is explained by every refit;
 the report shows how often its top reason group (largest |contribution|) stays the same.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from whitelist.models.contributions import exact_contributions
+from whitelist.models.artefact import as_array
+from whitelist.models.kinds import ScoringModel
 from whitelist.models.reasons import load_reasons
 
 RETRAINS = 5
@@ -24,14 +25,14 @@ MAX_TRAIN_ROWS = 20_000
 """Each bootstrap resample draws at most this many training rows, to keep training quick."""
 
 
-def _top(booster: lgb.Booster, rows: pd.DataFrame, indicator: np.ndarray, k: int) -> np.ndarray:
-    groups = exact_contributions(booster, rows)[:, :-1] @ indicator
+def _top(model: ScoringModel, rows: pd.DataFrame, indicator: np.ndarray, k: int) -> np.ndarray:
+    groups = model.explainer("treeshap").of_array(as_array(rows))[:, :-1] @ indicator
     return np.argsort(-np.abs(np.round(groups, 6)), axis=1, kind="stable")[:, :k]
 
 
 def reason_stability(
-    booster: lgb.Booster, params: dict[str, Any], x: pd.DataFrame, y: np.ndarray,
-    train: np.ndarray, test: np.ndarray, seed: int, retrains: int = RETRAINS,
+    refit: Callable[[pd.DataFrame, np.ndarray, np.ndarray, int], ScoringModel], model: ScoringModel,
+    x: pd.DataFrame, y: np.ndarray, train: np.ndarray, test: np.ndarray, seed: int, retrains: int = RETRAINS,
 ) -> dict[str, Any] | None:
     """Share of sampled out-of-time rows whose top reason group is the same under each refit."""
     if retrains <= 0 or train.size == 0 or test.size == 0:
@@ -40,15 +41,11 @@ def reason_stability(
     sample = np.sort(rng.choice(test, size=min(ROWS, test.size), replace=False))
     rows = x.iloc[sample]
     indicator = load_reasons().group_map(tuple(map(str, x.columns))).indicator
-    main = _top(booster, rows, indicator, 4)
+    main = _top(model, rows, indicator, 4)
     same, within = [], []
-    quiet = {**params, "verbose": -1}
-    quiet.pop("early_stopping_round", None)
     for r in range(retrains):
         draw = rng.choice(train, size=min(train.size, MAX_TRAIN_ROWS), replace=True)
-        refit = lgb.train({**quiet, "seed": seed + r + 1}, lgb.Dataset(x.iloc[draw], y[draw]),
-                          num_boost_round=max(booster.num_trees(), 1))
-        top = _top(refit, rows, indicator, 4)
+        top = _top(refit(x, y, draw, seed + r + 1), rows, indicator, 4)
         same.append(float((top[:, 0] == main[:, 0]).mean()))
         within.append(float((top == main[:, :1]).any(axis=1).mean()))
     return {

@@ -97,8 +97,11 @@ def log_and_register(model_dir: Path, examples: pd.DataFrame, evaluation: dict[s
                 "gates.passed": str(evaluation.get("gates", {}).get("passed")),
             }
         )
-        mlflow.log_params({f"lgb.{k}": v for k, v in meta["params"].items()})
-        mlflow.log_params({"seed": meta["seed"], "trees": meta["trees"], "split": meta["split"]["kind"]})
+        mlflow.log_params({f"lgb.{k}": v for k, v in (meta.get("params") or {}).items()})
+        mlflow.log_params({"seed": meta["seed"], "trees": meta.get("trees") or 0, "split": meta["split"]["kind"],
+                           "model_kind": meta.get("kind", "lightgbm")})
+        if "candidates" in evaluation:
+            mlflow.log_dict(evaluation["candidates"], "candidates.json")
         mlflow.log_params({"monotone": ",".join(f"{k}:{v}" for k, v in sorted(meta.get("monotone", {}).items())) or "none"})
         mlflow.log_dict(meta.get("trace", {}), "trace.json")
         mlflow.log_dict(data, "training_data.json")
@@ -118,6 +121,9 @@ def log_and_register(model_dir: Path, examples: pd.DataFrame, evaluation: dict[s
                 "train_auc": evaluation["train"]["auc"],
                 "monotonicity_violations": evaluation.get("monotonicity", {}).get("violations", 0),
                 "gates_passed": float(bool(evaluation.get("gates", {}).get("passed"))),
+                **{f"oof_auc_{k}": v for k, v in evaluation.get("candidates", {}).get("oof_auc", {}).items()},
+                **({"benchmark_scorecard_test_auc": evaluation["benchmark"]["scorecard"]["auc"]}
+                   if "benchmark" in evaluation else {}),
             }
         )
         card = model_dir / "model_card.html"

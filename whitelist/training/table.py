@@ -21,7 +21,7 @@ from whitelist.models.artefact import EVALUATION_FILE, RUN_FILE
 from whitelist.models.card import write_model_card
 from whitelist.training import trace
 from whitelist.training.config import TrainConfig
-from whitelist.training.fit import TrainResult, train_table
+from whitelist.training.fit import ModelKind, TrainResult, train_table
 
 PANEL_FILE = "training_panel.parquet"
 """Where ``train --config`` keeps a panel it built, beside the model it trained, for audit."""
@@ -41,6 +41,16 @@ def read_table(path: Path) -> pd.DataFrame:
                 continue
         raise InputDataError(f"{path}: not readable as UTF-8 or GB18030 CSV")
     raise InputDataError(f"{path}: expected a .parquet or .csv table, got {path.suffix!r}")
+
+
+TIME_BUDGET = 180.0
+"""Seconds ``train --table`` tunes for by default, for a table of up to ``BUDGET_ROWS`` rows on 2 cores."""
+BUDGET_ROWS = 100_000
+
+
+def default_time_budget(rows: int) -> float:
+    """Three minutes up to 100,000 rows, then in proportion to the rows (a trial's cost grows with them)."""
+    return TIME_BUDGET * max(1.0, rows / BUDGET_ROWS)
 
 
 SAMPLE_BUCKETS = 1_000_000
@@ -95,12 +105,20 @@ def train_from_file(
     id_col: str | None,
     time_col: str | None,
     seed: int = 0,
-    trials: int = 0,
+    trials: int | None = None,
+    time_budget: float | None = None,
+    model_kind: ModelKind = "auto",
+    refit_all: bool = False,
     study_storage: Path | None = None,
 ) -> TrainResult:
-    """``train --table``: any tabular file with a binary target, the default search space and gates."""
+    """``train --table``: any tabular file with a binary target, the sized search space and default gates.
+
+    With neither ``trials`` nor ``time_budget``, tuning runs within ``default_time_budget`` of the table.
+    """
     started = _now()
     frame = read_table(table)
+    if trials is None and time_budget is None:
+        time_budget = default_time_budget(len(frame))
     result = train_table(
         frame,
         target=target,
@@ -109,6 +127,9 @@ def train_from_file(
         seed=seed,
         source=str(table),
         trials=trials,
+        time_budget=time_budget,
+        model_kind=model_kind,
+        refit_all=refit_all,
         study_storage=study_storage,
         study_name=f"whitelist-{out.name}-seed{seed}",
     )
@@ -144,6 +165,10 @@ def train_from_config(
         monotone=dict(config.monotone),
         source=str(table),
         trials=config.trials,
+        time_budget=config.time_budget,
+        model_kind=config.model_kind,
+        refit_all=config.refit_all,
+        woe=config.woe.settings(),
         study_storage=study_storage,
         study_name=f"whitelist-{out.name}-seed{config.seed}",
         space=config.space(),

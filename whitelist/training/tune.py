@@ -1,19 +1,23 @@
-"""Tune LightGBM with Optuna: seeded TPE, median pruning on validation AUC, a study in SQLite.
+"""Tune LightGBM with Optuna on cross-validation folds: seeded TPE, median pruning, a study in SQLite.
 
-The default search space keeps trees explainable at province scale (depth <= 6, at most
-400 trees); a config may widen it. Trials run one after another so that the same data, seed
-and space give the same study and the same model.
+Each trial trains one model per fold (``lightgbm.cv``) and stops early on the folds' mean AUC,
+so the number of trees is the folds' choice too. A trial budget keeps the study reproducible;
+a time budget stops it after the trial that crosses the budget, and the study records how many
+trials that was, so ``--trials N`` reproduces the model byte for byte. Trials run one after
+another so the same data, seed and trial count give the same study and the same model.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import lightgbm as lgb
+import numpy as np
 import optuna
 
 log = logging.getLogger(__name__)
@@ -27,16 +31,54 @@ class Range:
     integer: bool = False
 
 
-DEFAULT_SPACE: dict[str, Range] = {
-    "learning_rate": Range(0.02, 0.2, log=True),
-    "num_leaves": Range(8, 63, integer=True),
-    "max_depth": Range(3, 6, integer=True),
-    "min_data_in_leaf": Range(20, 500, log=True, integer=True),
-    "feature_fraction": Range(0.4, 1.0),
-    "bagging_fraction": Range(0.5, 1.0),
-    "lambda_l2": Range(1e-3, 10.0, log=True),
-}
+TUNABLE = frozenset(
+    {
+        "learning_rate", "num_leaves", "max_depth", "min_data_in_leaf", "feature_fraction", "bagging_fraction",
+        "lambda_l2", "lambda_l1", "min_sum_hessian_in_leaf", "min_gain_to_split", "cat_smooth", "cat_l2",
+        "max_cat_threshold",
+    }
+)
+"""LightGBM parameters a config may tune; anything else is a typo or belongs outside tuning."""
 PRUNE_EVERY = 25
+MAX_TRIALS_IN_BUDGET = 50
+"""A time budget alone stops at this many trials: past it, TPE mostly fits the folds' noise."""
+
+Fold = tuple[np.ndarray, np.ndarray]
+
+
+@dataclass(frozen=True)
+class CvFit:
+    """One cross-validated fit: mean AUC over the folds, the trees they chose, out-of-fold raw scores."""
+
+    auc: float
+    trees: int
+    oof: np.ndarray
+    """Raw score of each fold's validation rows by that fold's model (NaN for rows in no validation part)."""
+
+
+def cv_fit(params: dict[str, Any], data: lgb.Dataset, folds: list[Fold], *, max_trees: int, early_stopping: int,
+           callbacks: list[Callable[[Any], None]] | None = None, oof_of: np.ndarray | None = None) -> CvFit:
+    """``lightgbm.cv`` on ``folds`` (row positions of ``data``) with early stopping on the mean AUC.
+
+    ``oof_of`` (the rows' model matrix as a float array or frame) asks for out-of-fold raw scores.
+    """
+    result = lgb.cv(
+        {**params, "metric": "auc"},
+        data,
+        num_boost_round=max_trees,
+        folds=folds,
+        stratified=False,
+        callbacks=[lgb.early_stopping(early_stopping, verbose=False), *(callbacks or [])],
+        return_cvbooster=oof_of is not None,
+    )
+    means = result["valid auc-mean"]
+    trees = int(np.argmax(means)) + 1
+    oof = np.full(data.num_data(), np.nan)
+    if oof_of is not None:
+        for booster, (_, valid) in zip(result["cvbooster"].boosters, folds, strict=True):
+            rows = oof_of.iloc[valid] if hasattr(oof_of, "iloc") else oof_of[valid]
+            oof[valid] = booster.predict(rows, raw_score=True, num_iteration=trees)
+    return CvFit(auc=float(means[trees - 1]), trees=trees, oof=oof)
 
 
 def _suggest(trial: optuna.Trial, space: dict[str, Range]) -> dict[str, Any]:
@@ -53,7 +95,7 @@ def _pruning(trial: optuna.Trial) -> Callable[[Any], None]:
     def callback(env: Any) -> None:
         if env.iteration % PRUNE_EVERY:
             return
-        auc = next(value for _, metric, value, _ in env.evaluation_result_list if metric == "auc")
+        auc = next(item[2] for item in env.evaluation_result_list if item[1] == "auc")
         trial.report(auc, env.iteration)
         if trial.should_prune():
             raise optuna.TrialPruned()
@@ -68,23 +110,29 @@ class Tuning:
     trials: list[dict[str, Any]]
     storage: str
     study: str
+    stopped_by: str
+    """"trials" (the trial count was reached) or "time_budget"."""
+    seconds: float
 
 
 def tune(
-    train: lgb.Dataset,
-    valid: lgb.Dataset,
+    data: lgb.Dataset,
+    folds: list[Fold],
     base: dict[str, Any],
     *,
-    trials: int,
+    trials: int | None,
     seed: int,
     storage: Path,
     study_name: str,
     max_trees: int,
     early_stopping: int,
-    space: dict[str, Range] | None = None,
+    space: dict[str, Range],
+    time_budget: float | None = None,
 ) -> Tuning:
-    """Search ``space`` for the parameters with the best validation AUC; the study is kept in ``storage``."""
-    space = space or DEFAULT_SPACE
+    """Search ``space`` for the parameters with the best mean AUC over ``folds``; the study is kept in ``storage``.
+
+    ``trials`` None with a ``time_budget`` runs up to ``MAX_TRIALS_IN_BUDGET`` trials within it.
+    """
     storage.parent.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{storage}"
     try:  # a re-run with the same name starts afresh, so the study is reproducible
@@ -101,28 +149,29 @@ def tune(
     )
 
     def objective(trial: optuna.Trial) -> float:
-        params = {**base, **_suggest(trial, space), "metric": "auc"}
-        booster = lgb.train(
-            params,
-            train,
-            num_boost_round=max_trees,
-            valid_sets=[valid],
-            callbacks=[lgb.early_stopping(early_stopping, verbose=False), _pruning(trial)],
-        )
-        trial.set_user_attr("trees", booster.best_iteration)
-        return float(booster.best_score["valid_0"]["auc"])
+        fit = cv_fit({**base, **_suggest(trial, space)}, data, folds, max_trees=max_trees,
+                     early_stopping=early_stopping, callbacks=[_pruning(trial)])
+        trial.set_user_attr("trees", fit.trees)
+        return fit.auc
 
-    study.optimize(objective, n_trials=trials, n_jobs=1, gc_after_trial=True)
+    started = time.monotonic()
+    n_trials = trials if trials is not None else MAX_TRIALS_IN_BUDGET
+    study.optimize(objective, n_trials=n_trials, timeout=time_budget, n_jobs=1, gc_after_trial=True)
+    seconds = time.monotonic() - started
     history = [
         {"number": t.number, "state": t.state.name, "value": t.value, "params": t.params, **t.user_attrs}
         for t in study.trials
     ]
+    complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    if not complete:
+        return Tuning(params={}, best_auc=float("nan"), trials=history, storage=url, study=study_name,
+                      stopped_by="time_budget", seconds=seconds)
     return Tuning(
         params=dict(study.best_params),
         best_auc=float(study.best_value),
         trials=history,
         storage=url,
         study=study_name,
+        stopped_by="trials" if len(study.trials) >= n_trials else "time_budget",
+        seconds=seconds,
     )
-
-
