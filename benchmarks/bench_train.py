@@ -1,31 +1,36 @@
-"""Benchmark: the default model's quality against a WOE scorecard and the true PD, and tuning at scale.
+"""Benchmark: the shipped default model's quality against the same-rows WoE scorecard and the true PD; tuning at scale.
 
 1. Quality. A labelled feature panel of a synthetic province (month ends of 2023, whose
-   12-month outcome the 36 months of data can show). Whitelist's `train_table` with Optuna
-   trials; on the very rows of the `Split` it returned (which `split()` must reproduce), a
-   traditional scorecard (optbinning `BinningProcess`, WOE with a monotonic trend per numeric
-   feature, text columns as categorical variables, then a scikit-learn `LogisticRegression`)
-   fitted on the train part only; and the generator's true PD (`truth_panel.parquet`, joined
-   on uscc and as-of), the ceiling. All three are scored on the same test rows with
-   `whitelist.training.evaluate`.
-2. Tuning speed. A larger panel (about 500,000 labelled rows, more month ends), and
-   `train_table(..., trials=30)` end to end: wall time and peak memory of the whole process
-   (`/usr/bin/time -v`), the out-of-time AUC, and how many trials were pruned.
+   12-month outcome the 36 months of data can show), trained as `whitelist train --config
+   configs/train.yaml` trains it: `train_table` with every argument `train_from_config` passes
+   from the shipped config (`load_train_config()`: region and industry excluded, monotone
+   constraints, 30 trials, model kind auto, seed 0). Reported on the test part (the latest
+   periods of enterprises never trained on): the chosen kind, each candidate's out-of-fold
+   AUC, the test AUC with its bootstrap interval, and `evaluation["benchmark"]`: the WoE
+   scorecard `train_table` fits on the same training rows and scores on the same test rows,
+   with the paired interval of the difference. Beside them the generator's true PD
+   (`truth_panel.parquet`, joined on uscc and as-of), the ceiling, on the same test rows; and,
+   unless --no-cross-check, an independent scorecard (optbinning `BinningProcess` + scikit-learn
+   `LogisticRegression`, every feature the model may use, no IV filter) on the same rows, to
+   check that the built-in benchmark is not a weak one.
+2. Tuning speed. A larger panel (about 500,000 labelled rows at 200,000 enterprises), the same
+   shipped default end to end: wall time and peak memory of the whole process
+   (`/usr/bin/time -v`), seconds in the Optuna trials, how many were pruned, the test AUC.
 
 Each fit runs in its own process under /usr/bin/time, so its peak memory is its own; the
 machine's load is sampled meanwhile (LightGBM's 2 threads slow down many times over when
-another process is busy). Panels are cached under OUT and reused. Figures go to
-OUT/bench-train-<enterprises>[-<part>].json. Needs the `bench` extra (`pip install -e '.[dev,bench]'`).
+another process is busy). Provinces and panels are cached under OUT and reused. Figures go to
+OUT/bench-train-<enterprises>[-seed<S>][-<part>].json. Needs the `bench` extra (`pip install -e '.[dev,bench]'`).
 
-    python benchmarks/bench_train.py --wait-idle   # 200,000 enterprises, 25 + 30 trials
-    python benchmarks/bench_train.py --quick       # 20,000 enterprises, 5 + 5 trials, a minute or two
+    python benchmarks/bench_train.py --wait-idle                                        # 200,000 enterprises
+    python benchmarks/bench_train.py --only quality --enterprises 100000 --seed 7      # the issue's province
+    python benchmarks/bench_train.py --quick       # 20,000 enterprises, 5 trials each, a few minutes
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
-import inspect
 import json
 import os
 import platform
@@ -50,9 +55,7 @@ QUALITY_DATES = "2023-01-31..2023-12-31"
 TUNING_DATES = "2022-10-31..2023-12-31"
 """Fifteen month ends: about 500,000 labelled rows at 200,000 enterprises."""
 WOE = {"metric": "woe", "metric_missing": "empirical", "metric_special": "empirical"}
-"""Missing values take the WOE of their own bin, as a scorecard would, rather than 0."""
-IV_MIN = 0.02
-"""The usual scorecard rule: drop characteristics with an information value below 0.02."""
+"""Cross-check scorecard: missing values take the WOE of their own bin, as a scorecard would, rather than 0."""
 
 
 # ---------------------------------------------------------------- children (one fit per process)
@@ -79,62 +82,89 @@ def _test_frame(frame: pd.DataFrame, rows: np.ndarray, pd_: np.ndarray) -> pd.Da
     )
 
 
-def child_whitelist(panel: Path, trials: int, out: Path, labelled_only: bool = False) -> None:
-    """``train_table`` on the panel; the test rows' PD and the run's figures to ``out``."""
-    from whitelist.training.fit import train_table
+def shipped_kwargs(trials: int | None) -> dict:
+    """What `train_from_config` passes `train_table` for the shipped config (``trials`` overrides its 30)."""
+    from whitelist.training.config import load_train_config
 
+    config = load_train_config()
+    return {
+        "target": config.target,
+        "id_col": config.id_col,
+        "time_col": config.time_col,
+        "seed": config.seed,
+        "scorecard": config.scorecard,
+        "monotone": dict(config.monotone),
+        "trials": config.trials if trials is None else trials,
+        "time_budget": config.time_budget,
+        "model_kind": config.model_kind,
+        "refit_all": config.refit_all,
+        "woe": config.woe.settings(),
+        "space": config.space(),
+        "max_trees": config.max_trees,
+        "shap_sample": config.shap_sample,
+        "reason_retrains": config.reason_retrains,
+        "gates": config.gates,
+        "monotone_method": config.monotone_method,
+        "exclude": config.exclude,
+    }
+
+
+def child_whitelist(panel: Path, trials: int | None, out: Path, labelled_only: bool = False) -> None:
+    """The shipped default (``train_table`` as `train --config` calls it) on the panel; figures to ``out``."""
+    from whitelist.training.fit import train_table
+    from whitelist.training.table import read_table
+
+    kwargs = shipped_kwargs(trials)
     start = time.perf_counter()
-    if labelled_only:  # rows without a label are never trained on: see what carrying them costs
+    if labelled_only:  # rows without a label are never trained on: see what reading them costs
         import pyarrow.compute as pc
 
         frame = pd.read_parquet(panel, filters=pc.field(TARGET).is_valid())
         frame[TARGET] = frame[TARGET].astype("float64")  # as read with the unlabelled rows
     else:
-        frame = pd.read_parquet(panel)
+        frame = read_table(panel)  # as `train --config` reads it
     read = time.perf_counter() - start
     with tempfile.TemporaryDirectory(prefix="bench-train-") as tmp:
         storage = Path(tmp) / "optuna.db"
         start, cpu = time.perf_counter(), _cpu_seconds()
-        result = train_table(
-            frame, target=TARGET, id_col=ID, time_col=TIME, trials=trials, study_storage=storage, study_name="bench"
-        )
+        result = train_table(frame, source=str(panel), study_storage=storage, study_name="bench", **kwargs)
         fit, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
-        durations = _trial_seconds(storage, "bench") if trials else []
+        durations = _trial_seconds(storage, "bench") if kwargs["trials"] else []
     parts = result.split
-    np.savez(out.with_suffix(".split.npz"), train=parts.train, valid=parts.valid, test=parts.test)
+    np.savez(out.with_suffix(".split.npz"), train=parts.train, test=parts.test)
     test = parts.test
     pd_test = result.artefact.predict(frame.iloc[test])["pd"].to_numpy()
     _test_frame(frame, test, pd_test).to_parquet(out.with_suffix(".test.parquet"), index=False)
     meta, ev = result.artefact.meta, result.evaluation
     tuning = meta["tuning"]
     trials_out = []
-    for t, seconds in zip(tuning["trials"] if tuning else [], durations or [None] * trials, strict=False):
+    for t, seconds in zip(tuning["trials"] if tuning else [], durations or [], strict=False):
         trials_out.append(
-            {
-                "number": t["number"],
-                "state": t["state"],
-                "value": t["value"],
-                "trees": t.get("trees"),
-                "seconds": seconds,
-                "params": t["params"],
-            }
+            {"number": t["number"], "state": t["state"], "value": t["value"], "trees": t.get("trees"),
+             "seconds": seconds, "params": t["params"]}
         )
     states = pd.Series([t["state"] for t in trials_out], dtype="object").value_counts().to_dict()
+    bench = ev["benchmark"]
     out.write_text(
         json.dumps(
             {
-                "model": "whitelist",
+                "model": "whitelist shipped default (configs/train.yaml)",
+                "call": {k: (v if isinstance(v, (int, float, str, type(None), tuple, list, dict)) else repr(v))
+                         for k, v in kwargs.items() if k not in ("scorecard", "gates")},
                 "rows": len(frame),
                 "labelled": int(frame[TARGET].notna().sum()),
                 "split": meta["split"],
                 "features": len(result.artefact.features),
+                "excluded": meta["excluded"],
                 "categories": sorted(result.artefact.categories),
+                "kind": meta["kind"],
+                "candidates": ev["candidates"],
                 "read_seconds": read,
                 "fit_seconds": fit,
                 "fit_cpu_seconds": cpu,
                 "tuning_seconds": float(sum(s for s in durations if s is not None)) if durations else 0.0,
                 "peak_gb_self": _peak_gb(),
-                "trials": trials,
+                "trials": kwargs["trials"],
                 "trial_states": states,
                 "trial_log": trials_out,
                 "best_validation_auc": tuning["best_validation_auc"] if tuning else None,
@@ -143,6 +173,12 @@ def child_whitelist(panel: Path, trials: int, out: Path, labelled_only: bool = F
                 "calibration": ev["calibration_choice"]["chosen"],
                 "evaluation_test": {k: ev["test"][k] for k in ("rows", "default_rate", "auc", "gini", "ks", "brier")},
                 "evaluation_train_auc": ev["train"]["auc"],
+                "benchmark": {
+                    "scorecard": {k: bench["scorecard"][k] for k in ("auc", "ks", "brier") if k in bench["scorecard"]},
+                    "bootstrap": bench["bootstrap"],
+                },
+                "monotonicity": {k: v for k, v in ev["monotonicity"].items() if not isinstance(v, (list, dict))},
+                "gates": ev["gates"],
             },
             indent=2,
             default=str,
@@ -161,31 +197,28 @@ def _trial_seconds(storage: Path, study: str) -> list[float | None]:
 
 
 def child_scorecard(panel: Path, split_file: Path, out: Path) -> None:
-    """WOE (optbinning) + logistic regression on the train part of train_table's own split.
+    """Cross-check: optbinning WOE + logistic regression on the training part of train_table's own split.
 
-    The row positions come from the `Split` that `train_table` returned in the whitelist run
-    (``split_file``), so both models see exactly the same train and test rows whatever the
-    splitting rule of the version measured; `split()` with train_table's arguments must agree.
+    Every feature the shipped model may use (the config's exclusions left out), monotonic trend
+    `auto_asc_desc` per numeric feature, text columns as categorical variables, no IV filter and
+    no sign check: a plain scorecard built outside whitelist, to see whether the built-in benchmark
+    (`evaluation["benchmark"]`) ranks about as well.
     """
     import warnings
 
     from optbinning import BinningProcess
     from sklearn.linear_model import LogisticRegression
 
+    from whitelist.training.config import load_train_config
     from whitelist.training.fit import feature_columns
-    from whitelist.training.split import binary_target, split
+    from whitelist.training.split import binary_target
 
+    config = load_train_config()
     frame = pd.read_parquet(panel)
     y_all = binary_target(frame, TARGET)
     saved = np.load(split_file)
-    parts = argparse.Namespace(train=saved["train"], valid=saved["valid"], test=saved["test"])
-    kwargs = {"time_col": TIME}
-    if "id_col" in inspect.signature(split).parameters:  # train_table passes its id column where split takes one
-        kwargs["id_col"] = ID
-    again = split(frame, y_all, **kwargs)
-    reproduced = all(np.array_equal(getattr(again, k), saved[k]) for k in ("train", "valid", "test"))
-    features, categories = feature_columns(frame, {TARGET, ID, TIME})
-    train = parts.train
+    train, test = saved["train"], saved["test"]
+    features, categories = feature_columns(frame, {TARGET, ID, TIME, *config.exclude})
     empty = [f for f in features if not frame[f].iloc[train].notna().any()]
     used = [f for f in features if f not in empty]
     x = pd.DataFrame(
@@ -206,42 +239,24 @@ def child_scorecard(panel: Path, split_file: Path, out: Path) -> None:
         n_jobs=2,
     )
     process.fit(x.iloc[train], y_train)
-    binning = time.perf_counter() - fit_start
     w_train = process.transform(x.iloc[train], **WOE)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         lr = LogisticRegression(max_iter=5000).fit(w_train, y_train)
     fit, cpu = time.perf_counter() - fit_start, _cpu_seconds() - cpu
-    summary = process.summary().set_index("name")
-    strong = [f for f in used if float(summary.loc[f, "iv"]) >= IV_MIN]
-    start = time.perf_counter()
-    lr_iv = LogisticRegression(max_iter=5000).fit(w_train[strong], y_train)
-    fit_iv = time.perf_counter() - start
-    w_test = process.transform(x.iloc[parts.test], **WOE)
-    for name, model, cols in (("scorecard", lr, used), ("scorecard_iv", lr_iv, strong)):
-        pd_test = model.predict_proba(w_test[cols])[:, 1]
-        test_file = out.with_name(f"{out.stem}.{name}.test.parquet")
-        _test_frame(frame, parts.test, pd_test).to_parquet(test_file, index=False)
-    top = summary["iv"].astype(float).sort_values(ascending=False).head(10)
+    pd_test = lr.predict_proba(process.transform(x.iloc[test], **WOE))[:, 1]
+    _test_frame(frame, test, pd_test).to_parquet(out.with_suffix(".test.parquet"), index=False)
     out.write_text(
         json.dumps(
             {
-                "model": "scorecard",
+                "model": "optbinning + logistic regression (cross-check)",
                 "rows": len(frame),
-                "split_reproduced_by_split": reproduced,
-                "split_rows": {"train": int(train.size), "valid": int(parts.valid.size), "test": int(parts.test.size)},
+                "split_rows": {"train": int(train.size), "test": int(test.size)},
                 "features": len(used),
-                "categorical": [f for f in used if f in categories],
                 "dropped_empty_in_train": empty,
-                "binning_seconds": binning,
                 "fit_seconds": fit,
                 "fit_cpu_seconds_main_process": cpu,
-                "iv_features": len(strong),
-                "fit_seconds_iv_refit": fit_iv,
-                "lr_iterations": int(lr.n_iter_[0]),
                 "lr_warnings": sorted({str(w.message)[:120] for w in caught}),
-                "top_iv": {k: round(float(v), 4) for k, v in top.items()},
-                "statuses": summary["status"].value_counts().to_dict(),
                 "peak_gb_self": _peak_gb(),
             },
             indent=2,
@@ -252,10 +267,17 @@ def child_scorecard(panel: Path, split_file: Path, out: Path) -> None:
 # ---------------------------------------------------------------- parent
 
 
-def ensure_province(out: Path, enterprises: int) -> tuple[Path, Path]:
-    raw, validated = out / f"province-{enterprises}-36m", out / f"validated-{enterprises}-36m"
+def tag(seed: int) -> str:
+    return f"-seed{seed}" if seed else ""
+
+
+def ensure_province(out: Path, enterprises: int, seed: int) -> tuple[Path, Path]:
+    raw, validated = out / f"province-{enterprises}-36m{tag(seed)}", out / f"validated-{enterprises}-36m{tag(seed)}"
     if not (raw / "generation.json").is_file():
-        subprocess.run([str(EXE), "generate", "-n", str(enterprises), "--months", "36", "--out", str(raw)], check=True)
+        subprocess.run(
+            [str(EXE), "generate", "-n", str(enterprises), "--months", "36", "--seed", str(seed), "--out", str(raw)],
+            check=True,
+        )
     if not (validated / "quality.json").is_file():
         subprocess.run([str(EXE), "validate", "--raw", str(raw), "--out", str(validated)], check=True)
     return raw, validated
@@ -297,6 +319,7 @@ def run_child(args: list[str], result: Path, idle: bool = False) -> dict:
             samples.append(os.getloadavg()[0])
 
     sampler = threading.Thread(target=sample, daemon=True)
+    load_start = round(os.getloadavg()[0], 2)
     sampler.start()
     try:
         wall, peak = timed([sys.executable, __file__, "_child", *args])
@@ -306,10 +329,12 @@ def run_child(args: list[str], result: Path, idle: bool = False) -> dict:
     data = json.loads(result.read_text())
     data["process_wall_seconds"], data["process_peak_gb"] = wall, peak
     data["waited_for_idle_s"] = round(waited)
-    if samples:
-        data["load_1min"] = {"mean": round(float(np.mean(samples)), 2), "max": round(max(samples), 2)}
-    else:
-        data["load_1min"] = None
+    data["load_1min"] = {
+        "at_start": load_start,
+        "mean": round(float(np.mean(samples)), 2) if samples else None,
+        "max": round(max(samples), 2) if samples else None,
+        "samples": len(samples),
+    }
     return data
 
 
@@ -336,23 +361,22 @@ def _defaulted_before(raw: Path, rows: pd.DataFrame) -> int:
 
 
 def quality(args: argparse.Namespace, raw: Path, validated: Path, work: Path) -> dict:
-    panel_file = args.out / f"panel-{args.enterprises}-{args.quality_dates}.parquet"
+    from whitelist.training import evaluate
+
+    panel_file = args.out / f"panel-{args.enterprises}{tag(args.seed)}-{args.quality_dates}.parquet"
     panel, build_s = ensure_panel(validated, args.quality_dates, panel_file)
-    wl = run_child(
-        ["whitelist", str(panel), str(args.trials), str(work / "quality-whitelist.json")],
-        work / "quality-whitelist.json",
-        args.wait_idle,
-    )
-    sc = run_child(
-        ["scorecard", str(panel), str(work / "quality-whitelist.split.npz"), str(work / "quality-scorecard.json")],
-        work / "quality-scorecard.json",
-        args.wait_idle,
-    )
-    tests = {
-        "whitelist": pd.read_parquet(work / "quality-whitelist.test.parquet"),
-        "scorecard": pd.read_parquet(work / "quality-scorecard.scorecard.test.parquet"),
-        "scorecard_iv": pd.read_parquet(work / "quality-scorecard.scorecard_iv.test.parquet"),
-    }
+    trials = [] if args.trials is None else [str(args.trials)]
+    wl = run_child(["whitelist", str(panel), str(work / "quality-whitelist.json"), *trials],
+                   work / "quality-whitelist.json", args.wait_idle)
+    tests = {"whitelist": pd.read_parquet(work / "quality-whitelist.test.parquet")}
+    sc = None
+    if args.cross_check:
+        sc = run_child(
+            ["scorecard", str(panel), str(work / "quality-whitelist.split.npz"), str(work / "quality-scorecard.json")],
+            work / "quality-scorecard.json",
+            args.wait_idle,
+        )
+        tests["optbinning"] = pd.read_parquet(work / "quality-scorecard.test.parquet")
     base = tests["whitelist"]
     for name, t in tests.items():  # the same test rows in the same order, or the comparison is void
         if not (t[[ID, TIME, TARGET]].equals(base[[ID, TIME, TARGET]])):
@@ -360,39 +384,47 @@ def quality(args: argparse.Namespace, raw: Path, validated: Path, work: Path) ->
     truth = truth_test(raw, base)
     known = truth["pd"].notna().to_numpy()
     scores = {name: metrics(t) for name, t in tests.items()}
-    common = {name: metrics(t[known]) for name, t in tests.items()}
-    common["true_pd"] = scores["true_pd"] = metrics(truth[known])
-    no_truth = base[~known]
+    scores["true_pd"] = metrics(truth[known])
     own = wl["evaluation_test"]
     if abs(own["auc"] - scores["whitelist"]["auc"]) > 1e-6:
-        raise SystemExit(f"whitelist AUC recomputed {scores['whitelist']['auc']} != evaluation.json {own['auc']}")
+        raise SystemExit(f"whitelist AUC recomputed {scores['whitelist']['auc']} != evaluation {own['auc']}")
+    y = base[TARGET].to_numpy(dtype=int)
+    paired = {"true_pd": truth["pd"].to_numpy(dtype=float), "model": base["pd"].to_numpy(dtype=float)}
+    if "optbinning" in tests:
+        paired["optbinning"] = tests["optbinning"]["pd"].to_numpy(dtype=float)
+    # paired intervals against the true PD, on the test rows it exists for; and the cross-check against the model
+    vs_truth = evaluate.bootstrap_auc(y[known], {k: v[known] for k, v in paired.items()}, seed=0)
+    vs_cross = None
+    if "optbinning" in tests:
+        vs_cross = evaluate.bootstrap_auc(y, {"model": paired["model"], "optbinning": paired["optbinning"]}, seed=0)
+    no_truth = base[~known]
     return {
         "panel": str(panel),
         "as_of": args.quality_dates,
         "panel_build_seconds": build_s,
         "test_rows": len(base),
         "test_default_rate": float(base[TARGET].mean()),
+        "test_defaults": int(y.sum()),
         "scores": scores,
-        "defaults_shared_with_train": shared_defaults(panel, work / "quality-whitelist.split.npz"),
         "test_rows_with_true_pd": int(known.sum()),
-        "scores_rows_with_true_pd": common,
+        "bootstrap_vs_true_pd": vs_truth,
+        "bootstrap_vs_optbinning": vs_cross,
         "rows_without_true_pd": {
             "rows": len(no_truth),
             "default_rate": float(no_truth[TARGET].mean()) if len(no_truth) else None,
-            "whitelist_mean_pd": float(tests["whitelist"]["pd"][~known].mean()) if len(no_truth) else None,
             "defaulted_before_as_of": _defaulted_before(raw, no_truth),
         },
         "whitelist": wl,
-        "scorecard": sc,
+        "scorecard_cross_check": sc,
     }
 
 
 def tuning(args: argparse.Namespace, validated: Path, work: Path) -> dict:
-    panel_file = args.out / f"panel-{args.enterprises}-{args.tuning_dates}.parquet"
+    panel_file = args.out / f"panel-{args.enterprises}{tag(args.seed)}-{args.tuning_dates}.parquet"
     panel, build_s = ensure_panel(validated, args.tuning_dates, panel_file)
     extra = ["labelled"] if args.labelled_only else []
     run = run_child(
-        ["whitelist", str(panel), str(args.tuning_trials), str(work / "tuning.json"), *extra],
+        ["whitelist", str(panel), str(work / "tuning.json"), str(args.tuning_trials), *extra],
         work / "tuning.json",
         args.wait_idle,
     )
@@ -426,23 +458,6 @@ def code() -> dict[str, object]:
     }
 
 
-def shared_defaults(panel: Path, split_file: Path) -> dict[str, float]:
-    """Share of the validation and test parts' defaults whose enterprise is also a default in the train part.
-
-    A panel repeats each enterprise monthly with overlapping 12-month outcomes: such a default
-    is the same event the model was trained on, which flatters every out-of-time figure.
-    """
-    frame = pd.read_parquet(panel, columns=[ID, TARGET])
-    parts = np.load(split_file)
-    ids, y = frame[ID].to_numpy(), frame[TARGET].to_numpy()
-    train_bad = set(ids[parts["train"]][y[parts["train"]] == 1])
-    out = {}
-    for name in ("valid", "test"):
-        bad = ids[parts[name]][y[parts[name]] == 1]
-        out[name] = round(float(np.isin(bad, list(train_bad)).mean()), 4) if bad.size else None
-    return out
-
-
 def versions() -> dict[str, str]:
     import duckdb
     import lightgbm
@@ -462,98 +477,95 @@ def versions() -> dict[str, str]:
     }
 
 
+def _ci(d: dict) -> str:
+    return f"{d['value']:.4f} [{d['low']:.4f}, {d['high']:.4f}]"
+
+
+def _load(d: dict | None) -> str:
+    return "" if not d else f"{d['mean']} (max {d['max']}, start {d['at_start']})"
+
+
 def report(res: dict) -> None:
     print(f"# {res['date']} {res['cores']} cores, load {res['load_before']} -> {res['load_after']}, {res['versions']}")
-    print(f"# whitelist measured: {res['code']}")
-    if "quality" in res:
-        q = res["quality"]
-        wl, sc = q["whitelist"], q["scorecard"]
+    print(f"# whitelist measured: {res['code']}; province {res['enterprises']:,} enterprises, generator seed {res['seed']}")
+    for part in ("quality", "tuning"):
+        if part not in res:
+            continue
+        r = res[part]
+        wl = r if part == "tuning" else r["whitelist"]
+        split, cand = wl["split"], wl["candidates"]
         print(
-            f"\nquality: {q['as_of']}, {wl['rows']:,} rows, {wl['labelled']:,} labelled; split {wl['split']['rows']} "
-            f"{wl['split']['periods']}; test {q['test_rows']:,} rows, default rate {q['test_default_rate']:.4f}; "
-            f"defaults whose enterprise is a train default: {q['defaults_shared_with_train']}; "
-            f"scorecard split reproduced by split(): {sc['split_reproduced_by_split']}"
+            f"\n{part}: {r['as_of']}, {wl['rows']:,} rows, {wl['labelled']:,} labelled, {wl['features']} features "
+            f"(excluded {wl['excluded']}); split {split['rows']}, periods {split['periods']}, unused {split['unused_rows']}; "
+            f"folds {cand['folds']['kind']} x{cand['folds']['folds']}; trials {wl['trials']} {wl['trial_states']}, "
+            f"trees {wl['trees']}, load (1 min) {_load(wl['load_1min'])}"
         )
+        boot = wl["benchmark"]["bootstrap"]
+        oof = cand["oof_auc"]
+        print("| chosen | OOF AUC lgbm / card / blend | test AUC [95%] | scorecard AUC [95%] | model - scorecard [95%] "
+              "| fit s | tuning s | process s | peak GB | gates |")
+        print("|---|---|---|---|---|---:|---:|---:|---:|---|")
         print(
-            f"test rows with a true PD: {q['test_rows_with_true_pd']:,}; without: {q['rows_without_true_pd']}; "
-            f"load (1 min) during the fits: whitelist {wl['load_1min']}, scorecard {sc['load_1min']}"
+            f"| {wl['kind']} | {oof.get('lightgbm', float('nan')):.4f} / {oof.get('scorecard', float('nan')):.4f} / "
+            f"{oof.get('blend', float('nan')):.4f} | {_ci(boot['auc']['model'])} | {_ci(boot['auc']['scorecard'])} | "
+            f"{_ci(boot['difference']['model - scorecard'])} | {wl['fit_seconds']:.1f} | {wl['tuning_seconds']:.1f} | "
+            f"{wl['process_wall_seconds']:.1f} | {wl['process_peak_gb']:.2f} | {wl['gates'].get('passed', wl['gates'])} |"
         )
-        print(
-            "| model | features | fit s | process s | peak GB | OOT AUC | KS | Brier | mean PD "
-            "| AUC, rows with true PD |"
-        )
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-        iv_fit = sc["fit_seconds"] + sc["fit_seconds_iv_refit"]
-        rows = [
-            (f"whitelist `train_table`, {wl['trials']} trials", wl["features"], wl["fit_seconds"],
-             wl["process_wall_seconds"], wl["process_peak_gb"], "whitelist"),
-            ("WOE scorecard (optbinning + logistic)", sc["features"], sc["fit_seconds"],
-             sc["process_wall_seconds"], sc["process_peak_gb"], "scorecard"),
-            (f"WOE scorecard, IV >= {IV_MIN}", sc["iv_features"], iv_fit, None, None, "scorecard_iv"),
-            ("true PD (ceiling)", None, None, None, None, "true_pd"),
-        ]  # fmt: skip
-        for label, nf, fit, wall, peak, key in rows:
-            s, c = q["scores"][key], q["scores_rows_with_true_pd"][key]
-            cells = [
-                label,
-                "" if nf is None else str(nf),
-                "" if fit is None else f"{fit:.1f}",
-                "" if wall is None else f"{wall:.1f}",
-                "" if peak is None else f"{peak:.2f}",
-                f"{s['auc']:.4f}",
-                f"{s['ks']:.4f}",
-                f"{s['brier']:.5f}",
-                f"{s['mean_pd']:.4f}",
-                f"{c['auc']:.4f}",
-            ]
-            print("| " + " | ".join(cells) + " |")
-    if "tuning" in res:
-        t = res["tuning"]
-        print(
-            f"\ntuning: {t['as_of']}, {t['rows']:,} rows ({t['labelled']:,} labelled) x {t['features']} features; "
-            f"split {t['split']['rows']}; load (1 min) {t['load_1min']}; CPU s {t['fit_cpu_seconds']:.0f}"
-        )
-        print("| trials | states | process s | train_table s | tuning s | peak GB | trees | OOT AUC | KS | best valid AUC |")
-        print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-        ev = t["evaluation_test"]
-        print(
-            f"| {t['trials']} | {t['trial_states']} | {t['process_wall_seconds']:.1f} | {t['fit_seconds']:.1f} | "
-            f"{t['tuning_seconds']:.1f} | {t['process_peak_gb']:.2f} | {t['trees']} | {ev['auc']:.4f} | {ev['ks']:.4f} | "
-            f"{t['best_validation_auc']:.4f} |"
-        )
+        if part == "quality":
+            vt = r["bootstrap_vs_true_pd"]
+            print(
+                f"test {r['test_rows']:,} rows, {r['test_defaults']:,} defaults ({r['test_default_rate']:.4f}); "
+                f"{r['test_rows_with_true_pd']:,} with a true PD (without: {r['rows_without_true_pd']})"
+            )
+            print("| on rows with a true PD | AUC [95%] | true PD - it [95%] |")
+            print("|---|---|---|")
+            for k, v in vt["auc"].items():
+                diff = vt["difference"].get(f"true_pd - {k}")
+                print(f"| {k} | {_ci(v)} | {'' if diff is None else _ci(diff)} |")
+            if r["bootstrap_vs_optbinning"]:
+                sc, vo = r["scorecard_cross_check"], r["bootstrap_vs_optbinning"]
+                print(
+                    f"cross-check, optbinning + LR on the same rows ({sc['features']} features, fit {sc['fit_seconds']:.1f} s, "
+                    f"peak {sc['process_peak_gb']:.2f} GB, load {_load(sc['load_1min'])}): AUC {_ci(vo['auc']['optbinning'])}; "
+                    f"model - it {_ci(vo['difference']['model - optbinning'])}"
+                )
 
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "_child":
         kind, rest = sys.argv[2], sys.argv[3:]
         if kind == "whitelist":
-            child_whitelist(Path(rest[0]), int(rest[1]), Path(rest[2]), labelled_only=rest[3:] == ["labelled"])
+            trials = int(rest[2]) if len(rest) > 2 and rest[2] != "labelled" else None
+            child_whitelist(Path(rest[0]), trials, Path(rest[1]), labelled_only="labelled" in rest[2:])
         else:
             child_scorecard(Path(rest[0]), Path(rest[1]), Path(rest[2]))
         return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="20,000 enterprises, 5 trials each: a minute or two")
+    parser.add_argument("--quick", action="store_true", help="20,000 enterprises, 5 trials each")
     parser.add_argument("--enterprises", type=int, default=None, help="200,000 (20,000 with --quick)")
-    parser.add_argument("--trials", type=int, default=None, help="trials of the quality run: 25 (5 with --quick)")
+    parser.add_argument("--seed", type=int, default=0, help="the generator's seed of the province")
+    parser.add_argument("--trials", type=int, default=None, help="trials of the quality run: the config's 30 (5 with --quick)")
     parser.add_argument("--tuning-trials", type=int, default=None, help="trials of the tuning run: 30 (5 with --quick)")
     parser.add_argument("--quality-dates", default=QUALITY_DATES)
     parser.add_argument("--tuning-dates", default=TUNING_DATES)
     parser.add_argument("--only", choices=["quality", "tuning"], default=None, help="run one of the two measurements")
+    parser.add_argument("--no-cross-check", dest="cross_check", action="store_false",
+                        help="quality: skip the optbinning + logistic regression scorecard outside whitelist")
     parser.add_argument(
         "--wait-idle", action="store_true", help="start each fit once the shared machine's 1-minute load is below 0.8"
     )
     parser.add_argument(
         "--labelled-only",
         action="store_true",
-        help="tuning run: drop unlabelled rows before train_table (they are never trained on)",
+        help="tuning run: drop unlabelled rows as the panel is read (they are never trained on)",
     )
     parser.add_argument("--out", type=Path, default=Path("benchmarks/out"))
     args = parser.parse_args()
     args.enterprises = args.enterprises or (20_000 if args.quick else 200_000)
-    args.trials = args.trials if args.trials is not None else (5 if args.quick else 25)
+    args.trials = args.trials if args.trials is not None else (5 if args.quick else None)
     args.tuning_trials = args.tuning_trials if args.tuning_trials is not None else (5 if args.quick else 30)
-    raw, validated = ensure_province(args.out, args.enterprises)
-    work = args.out / f"bench-train-{args.enterprises}"
+    raw, validated = ensure_province(args.out, args.enterprises, args.seed)
+    work = args.out / f"bench-train-{args.enterprises}{tag(args.seed)}"
     work.mkdir(parents=True, exist_ok=True)
     res: dict = {
         "date": date.today().isoformat(),
@@ -562,6 +574,7 @@ def main() -> None:
         "versions": versions(),
         "code": code(),
         "enterprises": args.enterprises,
+        "seed": args.seed,
         "quick": args.quick,
     }
     start = time.perf_counter()
@@ -575,7 +588,7 @@ def main() -> None:
         print(f"warning: whitelist changed during the run ({res['code']} -> {res['code_after']})", file=sys.stderr)
     res["load_after"] = [round(x, 2) for x in os.getloadavg()]
     part = f"-{args.only}" if args.only else ""
-    name = "bench-train-quick.json" if args.quick else f"bench-train-{args.enterprises}{part}.json"
+    name = "bench-train-quick.json" if args.quick else f"bench-train-{args.enterprises}{tag(args.seed)}{part}.json"
     if args.labelled_only:
         name = name.replace(".json", "-labelled.json")
     (args.out / name).write_text(json.dumps(res, indent=2, default=str))
