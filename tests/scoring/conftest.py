@@ -26,6 +26,10 @@ class ScoringCase:
     validated: Path
     features: Path
     model: Path
+    blend: Path
+    """A blend of LightGBM and a WoE scorecard, trained on the same panel."""
+    scorecard: Path
+    """A WoE scorecard model trained on the same panel."""
 
     def request(self, out: Path, policy: PolicyConfig | None = None, **changes: object) -> ScoreRequest:
         base = dict(
@@ -39,7 +43,12 @@ class ScoringCase:
 
 @pytest.fixture(scope="session")
 def scoring_case(province: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> ScoringCase:
-    """Features of the shared 2,000-entity province, and a LightGBM model trained on its panel."""
+    """Features of the shared 2,000-entity province, and LightGBM, blend and scorecard models trained on its panel.
+
+    A blend exercises both other kinds at once (its trees and its WoE scorecard). On this small
+    province its out-of-fold PDs sit near the base rate, above the policy's whitelist cutoff, so the
+    tests that need whitelisted enterprises use the LightGBM model.
+    """
     _, validated = province
     root = tmp_path_factory.mktemp("scoring")
     spec = load_features()
@@ -47,8 +56,14 @@ def scoring_case(province: tuple[Path, Path], tmp_path_factory: pytest.TempPathF
     score = build_features(validated, [SCORING_DATE], root / "score.parquet", spec)
     frame = pd.read_parquet(panel.path).drop(columns=["reg_region_category", "reg_industry_category"])
     trained = train_table(
-        frame, target="default_12m", id_col="uscc", time_col="as_of", source="panel", reason_retrains=2
+        frame, target="default_12m", id_col="uscc", time_col="as_of", source="panel", reason_retrains=2,
+        model_kind="lightgbm",
     )
     trained.artefact.save(root / "model")
     write_json(root / "model" / EVALUATION_FILE, trained.evaluation)
-    return ScoringCase(validated=validated, features=score.path, model=root / "model")
+    for kind in ("blend", "scorecard"):
+        other = train_table(frame, target="default_12m", id_col="uscc", time_col="as_of", source="panel", model_kind=kind)
+        other.artefact.save(root / kind)
+        write_json(root / kind / EVALUATION_FILE, other.evaluation)
+    return ScoringCase(validated=validated, features=score.path, model=root / "model", blend=root / "blend",
+                       scorecard=root / "scorecard")

@@ -15,6 +15,7 @@ from tests.scoring.conftest import SCORING_DATE, ScoringCase
 from whitelist.cli.main import app
 from whitelist.core.errors import ConfigError, GateFailedError, InputDataError
 from whitelist.models.artefact import ModelArtefact
+from whitelist.models.reasons import load_reasons
 from whitelist.scoring.config import load_policy
 from whitelist.core.decisions import DECISIONS
 from whitelist.scoring.inputs import Prefetch
@@ -87,6 +88,26 @@ def test_contributions_add_up_to_the_raw_score_and_rank_the_reasons(run: RunResu
     values = contrib[codes].to_numpy()[white]
     strongest = np.array(codes)[np.argmin(values, axis=1)]
     assert (wl["reason_1"].to_numpy()[white] == strongest).all()
+
+
+def test_a_scorecard_model_gives_a_run_whose_reasons_are_its_characteristics(
+    scoring_case: ScoringCase, tmp_path: Path
+) -> None:
+    result = run_scoring(scoring_case.request(tmp_path / "run", model_dir=scoring_case.scorecard))
+    manifest = json.loads((result.folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["model"]["kind"] == "scorecard" and manifest["contributions"]["method"] == "woe_linear"
+    assert manifest["counts"]["reconciles"]
+    contrib = _read(result, "contributions.parquet")
+    codes = [c for c in contrib.columns if c not in ("uscc", "raw_score", "base_value")]
+    assert np.allclose(contrib[codes].sum(axis=1) + contrib["base_value"], contrib["raw_score"], atol=1e-5)
+    artefact = ModelArtefact.load(scoring_case.scorecard)
+    features = pd.read_parquet(scoring_case.features).set_index("uscc").loc[contrib["uscc"]]
+    assert np.allclose(contrib["raw_score"], artefact.raw_score(features.reset_index()), atol=1e-6)
+    # a reason group moves only if one of its features is a characteristic the scorecard kept
+    kept = {b.feature for b in artefact.model.bins}  # type: ignore[attr-defined]
+    groups = load_reasons().group_map(artefact.features)
+    silent = [code for code, members in zip(groups.codes, groups.members, strict=True) if not kept & set(members)]
+    assert silent and (contrib[silent].abs().to_numpy() == 0).all()
 
 
 def test_decision_log_has_every_rule_for_every_valid_enterprise(run: RunResult) -> None:

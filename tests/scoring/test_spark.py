@@ -36,7 +36,8 @@ def test_spark_prediction_refuses_a_csv_table_naming_it(scoring_case: ScoringCas
 
 
 def test_a_run_scored_on_spark_writes_the_local_runs_files(scoring_case: ScoringCase, spark: object, tmp_path: Path) -> None:
-    base = ["score", "--model", str(scoring_case.model), "--features", str(scoring_case.features),
+    """With a blend: its trees and its scorecard both run on the executors."""
+    base = ["score", "--model", str(scoring_case.blend), "--features", str(scoring_case.features),
             "--raw", str(scoring_case.validated)]
     runner = CliRunner()
     local = runner.invoke(app, [*base, "--out", str(tmp_path / "local")])
