@@ -24,7 +24,7 @@ from whitelist.core.io import file_sha256, write_json
 from whitelist.models.blend import BlendModel
 from whitelist.models.calibrate import Calibrator
 from whitelist.models.contributions import DEFAULT_METHOD
-from whitelist.models.kinds import Explainer, ScoringModel
+from whitelist.models.kinds import Explainer, ScoringModel, as_array
 from whitelist.models.scorecard import Scorecard
 from whitelist.models.stability import Bins
 from whitelist.models.tree import MODEL_FILE, TreeModel
@@ -63,20 +63,6 @@ def model_matrix(
         else:
             out[f] = pd.to_numeric(table[f], errors="coerce").astype("float64")
     return pd.DataFrame(out, index=table.index)
-
-
-def as_array(matrix: pd.DataFrame) -> np.ndarray:
-    """The float64 form every model kind reads: a category as its code among the trained levels, NaN if unknown."""
-    out = np.empty(matrix.shape, dtype=np.float64)
-    for j, name in enumerate(matrix.columns):
-        column = matrix[name]
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            codes = column.cat.codes.to_numpy(dtype=np.float64)
-            codes[codes < 0] = np.nan
-            out[:, j] = codes
-        else:
-            out[:, j] = column.to_numpy(dtype=np.float64, na_value=np.nan)
-    return out
 
 
 @dataclass(frozen=True)

@@ -35,9 +35,7 @@ def _binning_tables(folder: Path, spec: dict[str, Any], scorecard: Scorecard) ->
     slope = scorecard.factor * calibrator["coef"]
     tables = []
     for c in stored["characteristics"]:
-        bins = WoeBins(feature=c["feature"], dtype=c["dtype"], splits=tuple(c["splits"]),
-                       groups=tuple(tuple(g) for g in c["groups"]), special_codes=tuple(c["special_codes"]),
-                       count=tuple(c["count"]), events=tuple(c["events"]), woe=tuple(c["woe"]))
+        bins = WoeBins.from_dict(c)
         total = max(sum(bins.count), 1)
         rows = []
         for label, n, e, w, iv in zip(bins.labels(), bins.count, bins.events, bins.woe, bins.iv_by_bin(), strict=True):

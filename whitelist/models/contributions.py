@@ -24,6 +24,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from whitelist.models.kinds import as_array
 from whitelist.models.treeshap import CompiledForest, UnsupportedModelError, compile_booster, tree_shap
 
 Method = Literal["treeshap", "pred_contrib"]
@@ -100,16 +101,12 @@ def model_array(booster: lgb.Booster, matrix: pd.DataFrame) -> np.ndarray:
             "in booster.feature_name() order: build it with ModelArtefact.matrix"
         )
     levels = iter(booster.pandas_categorical or [])
-    out = np.empty(matrix.shape, dtype=np.float64)
-    for j, name in enumerate(matrix.columns):
+    columns = {}
+    for name in matrix.columns:
         column = matrix[name]
         if isinstance(column.dtype, pd.CategoricalDtype):
             trained = next(levels, None)
             if trained is not None and list(column.cat.categories) != list(trained):
                 column = column.cat.set_categories(trained)
-            codes = column.cat.codes.to_numpy(dtype=np.float64)
-            codes[codes < 0] = np.nan
-            out[:, j] = codes
-        else:
-            out[:, j] = column.to_numpy(dtype=np.float64, na_value=np.nan)
-    return out
+        columns[name] = column
+    return as_array(pd.DataFrame(columns, index=matrix.index))

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+import pandas as pd
 
 
 class Explainer(Protocol):
@@ -26,6 +27,20 @@ class Explainer(Protocol):
     def describe(self) -> dict[str, str | None]:
         """How the contributions are computed, as the run manifest records it."""
         ...
+
+
+def as_array(matrix: pd.DataFrame) -> np.ndarray:
+    """The float64 form every model kind reads: a category as its code among the matrix's levels, NaN if unknown."""
+    out = np.empty(matrix.shape, dtype=np.float64)
+    for j, name in enumerate(matrix.columns):
+        column = matrix[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            codes = column.cat.codes.to_numpy(dtype=np.float64)
+            codes[codes < 0] = np.nan
+            out[:, j] = codes
+        else:
+            out[:, j] = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    return out
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,15 @@ class WoeBins:
         return [float(v) for v in (good / good.sum() - bad / bad.sum()) * np.asarray(self.woe)]
 
     @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> WoeBins:
+        """Bins as ``scorecard.json`` stores them (extra keys, such as the coefficient, are ignored)."""
+        return cls(
+            feature=d["feature"], dtype=d["dtype"], splits=tuple(d["splits"]), groups=tuple(tuple(g) for g in d["groups"]),
+            special_codes=tuple(d["special_codes"]), count=tuple(d["count"]), events=tuple(d["events"]),
+            woe=tuple(d["woe"]),
+        )
+
+    @classmethod
     def with_counts(cls, template: WoeBins, bins: np.ndarray, y: np.ndarray) -> WoeBins:
         """``template``'s cuts with counts, defaults and WoE measured on rows whose bins are ``bins``."""
         size = template.n_regular + 2
@@ -222,13 +231,7 @@ class WoeScorecard:
     def from_dict(cls, d: dict[str, Any], features: tuple[str, ...], categories: dict[str, list[str]]) -> WoeScorecard:
         bins, coefficients, means = [], [], []
         for c in d["characteristics"]:
-            bins.append(
-                WoeBins(
-                    feature=c["feature"], dtype=c["dtype"], splits=tuple(c["splits"]),
-                    groups=tuple(tuple(g) for g in c["groups"]), special_codes=tuple(c["special_codes"]),
-                    count=tuple(c["count"]), events=tuple(c["events"]), woe=tuple(c["woe"]),
-                )
-            )
+            bins.append(WoeBins.from_dict(c))
             coefficients.append(float(c["coefficient"]))
             means.append(float(c["mean_woe"]))
         return cls(

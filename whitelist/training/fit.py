@@ -400,7 +400,6 @@ def _evaluate(
             ),
         },
         "train": {"rows": int(parts.train.size), **evaluate.ranking(y[parts.train].astype(int), pd_all[parts.train])},
-        "out_of_fold": None,
         "calibration_choice": {"chosen": artefact.calibrator.kind, "held_out_log_loss": cal},
         "psi": {
             "score": {"value": score_psi, "verdict": bands.verdict(score_psi)},

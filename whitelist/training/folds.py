@@ -21,6 +21,7 @@ import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from whitelist.core.errors import ConfigError
+from whitelist.training.split import periods_from_end
 
 K = 5
 VALID_SHARE = 0.25
@@ -95,8 +96,7 @@ def _time_ordered(y: np.ndarray, times: np.ndarray, ids: np.ndarray | None, seed
             f"time-ordered folds need at least 2 periods before the test part, got {periods.size}; "
             "give more periods or train without --time-col"
         )
-    share_from_end = np.cumsum(counts[::-1]) / counts.sum()
-    n_valid = int(min(np.searchsorted(share_from_end, VALID_SHARE) + 1, periods.size - 1))
+    n_valid = periods_from_end(counts, VALID_SHARE, periods.size - 1)
     cut = periods[periods.size - n_valid]
     later = times >= cut
     span = {

@@ -144,6 +144,13 @@ def _stratified(rows: np.ndarray, y: np.ndarray, test_share: float, valid_share:
     return Split(kind="stratified", train=np.sort(train), valid=np.sort(valid), test=np.sort(test))
 
 
+def periods_from_end(counts: np.ndarray, share: float, at_most: int) -> int:
+    """How many of the latest periods (``counts``: rows per period, oldest first) hold about ``share`` of
+    the rows: at least one, at most ``at_most``."""
+    share_from_end = np.cumsum(counts[::-1]) / counts.sum()
+    return int(min(np.searchsorted(share_from_end, share) + 1, at_most))
+
+
 def _out_of_time(times: np.ndarray, rows: np.ndarray, test_share: float, valid_share: float) -> Split:
     periods, counts = np.unique(times, return_counts=True)
     if periods.size < 3:
@@ -151,10 +158,8 @@ def _out_of_time(times: np.ndarray, rows: np.ndarray, test_share: float, valid_s
             f"an out-of-time split needs at least 3 periods in the time column, got {periods.size}; "
             "give more periods or train without --time-col"
         )
-    share_from_end = np.cumsum(counts[::-1]) / counts.sum()
-    n_test = int(min(np.searchsorted(share_from_end, test_share) + 1, periods.size - 2))
-    rest_share = np.cumsum(counts[::-1][n_test:]) / counts[::-1][n_test:].sum()
-    n_valid = int(min(np.searchsorted(rest_share, valid_share) + 1, periods.size - n_test - 1))
+    n_test = periods_from_end(counts, test_share, periods.size - 2)
+    n_valid = periods_from_end(counts[: periods.size - n_test], valid_share, periods.size - n_test - 1)
     test_p = periods[periods.size - n_test :]
     valid_p = periods[periods.size - n_test - n_valid : periods.size - n_test]
     part = np.where(np.isin(times, test_p), 2, np.where(np.isin(times, valid_p), 1, 0))
