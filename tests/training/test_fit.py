@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from typer.testing import CliRunner
 from whitelist.cli.main import app
 from whitelist.core.errors import ConfigError, InputDataError
 from whitelist.models.artefact import ModelArtefact
+from whitelist.training.budget import TimeBudget, room_for_trial
 from whitelist.training.fit import train_table
 
 
@@ -163,12 +165,22 @@ def test_unlabelled_rows_change_nothing_and_the_split_points_into_the_given_tabl
     assert sorted(mixed["id"].iloc[b.split.test]) == sorted(frame["id"].iloc[a.split.test])
 
 
-def test_a_time_budget_stops_tuning_and_says_how_to_reproduce(tmp_path: Path) -> None:
+def test_a_spent_time_budget_starts_no_trial_and_says_so(tmp_path: Path) -> None:
+    """The budget is for the whole command: one spent before tuning leaves it no trial, and the model is still made."""
     frame = _table(3_000, seed=8)
-    result = train_table(frame, target="y", id_col="id", time_col="month", trials=None, time_budget=0.01,
-                         study_storage=tmp_path / "optuna.db", model_kind="lightgbm")
+    result = train_table(frame, target="y", id_col="id", time_col="month", trials=None, time_budget=5.0,
+                         started=time.monotonic() - 10.0, study_storage=tmp_path / "optuna.db", model_kind="lightgbm")
     tuning = result.artefact.meta["tuning"]
-    assert tuning["stopped_by"] == "time_budget" and len(tuning["trials"]) == 1 and tuning["time_budget"] == 0.01
+    assert tuning["stopped_by"] == "time_budget" and tuning["trials"] == [] and tuning["time_budget"] == 5.0
+    assert result.artefact.meta["trees"] >= 1 and result.evaluation["test"]["auc"] > 0.6
+
+
+def test_tuning_gets_what_the_work_so_far_leaves_and_no_trial_overruns() -> None:
+    budget = TimeBudget(100.0, started=time.monotonic() - 10.0)
+    deadline = budget.tuning_deadline()  # 10 s spent: 80 s left once as much again is set aside for after tuning
+    assert 79.0 < deadline - time.monotonic() <= 80.0
+    assert room_for_trial(deadline, slowest_trial=39.0)
+    assert not room_for_trial(deadline, slowest_trial=41.0)  # that trial and the final fit would end after 80 s
 
 
 def test_a_700_row_table_trains_on_every_row_but_the_test_part() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,7 +37,8 @@ def train(
     ),
     time_budget: float | None = typer.Option(
         None, "--time-budget", min=1,
-        help="Seconds tuning may take (with --table the default is 180 s up to 100,000 rows, more above).",
+        help="Seconds the whole command may take; tuning gets what the rest leaves "
+        "(with --table the default is 180 s up to 100,000 rows, more above).",
     ),
     model_kind: str | None = typer.Option(
         None, "--model-kind",
@@ -53,6 +55,7 @@ def train(
     ),
 ) -> None:
     """Train, calibrate, evaluate and gate a default model; write the model folder and its model card."""
+    started = time.monotonic()  # a time budget covers the whole command
     from whitelist.training.registry import store_folder
 
     if (config is None) == (table is None):
@@ -72,7 +75,8 @@ def train(
                 overrides["refit_all"] = True
             cfg = cfg.model_validate({**cfg.model_dump(), **overrides}) if overrides else cfg
             task = progress.task(_label(cfg.trials, cfg.time_budget), 1)
-            result = train_from_config(cfg, out, features=features, study_storage=study, progress=progress)
+            result = train_from_config(cfg, out, features=features, study_storage=study, progress=progress,
+                                       started=started)
         else:
             if target is None:
                 raise ConfigError("--table needs --target: the binary target column")
@@ -84,7 +88,7 @@ def train(
             result = train_from_file(
                 table, out, target=target, id_col=id_col, time_col=time_col, seed=seed or 0, trials=trials,
                 time_budget=time_budget, model_kind=model_kind or "auto", refit_all=refit_all,  # type: ignore[arg-type]
-                study_storage=study,
+                study_storage=study, started=started,
             )
         progress.advance(task)
     registered = None

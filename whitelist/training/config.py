@@ -89,7 +89,8 @@ class TrainConfig(StrictModel):
         30, ge=0, description="Optuna trials; 0 trains with the sized defaults; empty: as many as time_budget allows"
     )
     time_budget: float | None = Field(
-        None, gt=0, description="seconds tuning may take; stops after the trial that crosses it (empty: no limit)"
+        None, gt=0, description="seconds the whole train command may take, panel included; tuning gets what the rest "
+        "leaves and starts no trial that would overrun (empty: no limit)"
     )
     model_kind: Literal["auto", "lightgbm", "scorecard", "blend"] = Field(
         "auto", description="auto keeps the best out-of-fold AUC of lightgbm, scorecard and blend; pin one if required"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import platform
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from collections.abc import Callable
@@ -32,6 +33,7 @@ from whitelist.models.tree import TreeModel
 from whitelist.models.woe import WoeScorecard
 from whitelist.models.stability import Bins, PsiBands
 from whitelist.training import evaluate
+from whitelist.training.budget import TimeBudget
 from whitelist.training.calibrate import choose_calibrator
 from whitelist.training.candidates import compare
 from whitelist.training.config import Gates
@@ -118,6 +120,7 @@ def train_table(
     source: str = "table",
     trials: int | None = 0,
     time_budget: float | None = None,
+    started: float | None = None,
     study_storage: Path | None = None,
     study_name: str = "whitelist",
     space: dict[str, Range] | None = None,
@@ -134,8 +137,10 @@ def train_table(
     """Hold out the test part; cross-validate, tune and compare the kinds on the rest; refit; evaluate on test.
 
     ``trials`` None with a ``time_budget`` tunes within the budget; 0 (and no budget) keeps the sized defaults.
+    The budget is for the whole command, counted from ``started`` (a ``time.monotonic`` reading; default: now).
     ``space`` holds ranges laid over the sized default space.
     """
+    started = time.monotonic() if started is None else started
     if model_kind not in MODEL_KINDS:
         raise ConfigError(f"model kind {model_kind!r} is not one of {', '.join(MODEL_KINDS)}")
     scorecard = scorecard or Scorecard()
@@ -194,6 +199,14 @@ def train_table(
     }
     x_dev, y_dev = x.iloc[dev], y[dev]
     oof_rows = folds.oof
+    woe = woe or WoeSettings()
+    # The folds' scorecards come first, so a time budget has measured them before it sets tuning's share.
+    card_oof = None
+    if model_kind != "lightgbm":
+        card_oof = np.full(dev.size, np.nan)
+        for train_rows, valid_rows in folds.pairs:
+            fold_card = fit_scorecard(x_dev, y_dev, train_rows, categories=categories, monotone=monotone, settings=woe)
+            card_oof[valid_rows] = fold_card.raw_score(as_array(x_dev.iloc[valid_rows]))
     tree_fit = tuning = None
     if model_kind != "scorecard":
         # no pre-filtering: tuning tries smaller min_data_in_leaf than the Dataset was first built with
@@ -203,18 +216,11 @@ def train_table(
                 data, list(folds.pairs), params, trials=trials, seed=seed,
                 storage=study_storage or Path("optuna.db"), study_name=study_name, max_trees=max_trees,
                 early_stopping=EARLY_STOPPING, space={**sized_space(fold_rows), **(space or {})},
-                time_budget=time_budget,
+                deadline=None if time_budget is None else TimeBudget(time_budget, started).tuning_deadline(),
             )
             params = {**params, **tuning.params}
         tree_fit = cv_fit(params, data, list(folds.pairs), max_trees=max_trees, early_stopping=EARLY_STOPPING,
                           oof_of=x_dev)
-    woe = woe or WoeSettings()
-    card_oof = None
-    if model_kind != "lightgbm":
-        card_oof = np.full(dev.size, np.nan)
-        for train_rows, valid_rows in folds.pairs:
-            fold_card = fit_scorecard(x_dev, y_dev, train_rows, categories=categories, monotone=monotone, settings=woe)
-            card_oof[valid_rows] = fold_card.raw_score(as_array(x_dev.iloc[valid_rows]))
     comparison = compare(
         y_dev[oof_rows], folds.fold_of(dev.size)[oof_rows],
         None if tree_fit is None else tree_fit.oof[oof_rows], None if card_oof is None else card_oof[oof_rows],

@@ -7,6 +7,7 @@ A model folder holds the LightGBM text model and ``artefact.json`` (what scoring
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timezone
 from pathlib import Path
 
@@ -44,7 +45,7 @@ def read_table(path: Path) -> pd.DataFrame:
 
 
 TIME_BUDGET = 180.0
-"""Seconds ``train --table`` tunes for by default, for a table of up to ``BUDGET_ROWS`` rows on 2 cores."""
+"""Seconds ``train --table`` takes at most by default, for a table of up to ``BUDGET_ROWS`` rows on 2 cores."""
 BUDGET_ROWS = 100_000
 
 
@@ -110,12 +111,15 @@ def train_from_file(
     model_kind: ModelKind = "auto",
     refit_all: bool = False,
     study_storage: Path | None = None,
+    started: float | None = None,
 ) -> TrainResult:
     """``train --table``: any tabular file with a binary target, the sized search space and default gates.
 
-    With neither ``trials`` nor ``time_budget``, tuning runs within ``default_time_budget`` of the table.
+    With neither ``trials`` nor ``time_budget``, the command runs within ``default_time_budget`` of the table,
+    counted from ``started`` (a ``time.monotonic`` reading taken as the command began; default: now).
     """
-    started = _now()
+    started = time.monotonic() if started is None else started
+    began = _now()
     frame = read_table(table)
     if trials is None and time_budget is None:
         time_budget = default_time_budget(len(frame))
@@ -128,12 +132,13 @@ def train_from_file(
         source=str(table),
         trials=trials,
         time_budget=time_budget,
+        started=started,
         model_kind=model_kind,
         refit_all=refit_all,
         study_storage=study_storage,
         study_name=f"whitelist-{out.name}-seed{seed}",
     )
-    return _save(result, out, table, len(frame), started, None)
+    return _save(result, out, table, len(frame), began, None)
 
 
 def train_from_config(
@@ -142,10 +147,15 @@ def train_from_config(
     *,
     features: Path | None = None,
     study_storage: Path | None = None,
+    started: float | None = None,
     progress: Progress | None = None,
 ) -> TrainResult:
-    """``train --config``: the government-data panel with the config's constraints, space, scorecard and gates."""
-    started = _now()
+    """``train --config``: the government-data panel with the config's constraints, space, scorecard and gates.
+
+    A ``time_budget`` in the config counts from ``started`` (default: now), so it covers building the panel too.
+    """
+    started = time.monotonic() if started is None else started
+    began = _now()
     table = features or config.data.features
     if table is None:
         table = _build_panel(config, out, progress or NullProgress())
@@ -166,6 +176,7 @@ def train_from_config(
         source=str(table),
         trials=config.trials,
         time_budget=config.time_budget,
+        started=started,
         model_kind=config.model_kind,
         refit_all=config.refit_all,
         woe=config.woe.settings(),
@@ -179,7 +190,7 @@ def train_from_config(
         monotone_method=config.monotone_method,
         exclude=config.exclude,
     )
-    return _save(result, out, table, len(frame), started, config)
+    return _save(result, out, table, len(frame), began, config)
 
 
 def _build_panel(config: TrainConfig, out: Path, progress: Progress) -> Path:

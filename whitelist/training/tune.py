@@ -2,8 +2,9 @@
 
 Each trial trains one model per fold (``lightgbm.cv``) and stops early on the folds' mean AUC,
 so the number of trees is the folds' choice too. A trial budget keeps the study reproducible;
-a time budget stops it after the trial that crosses the budget, and the study records how many
-trials that was, so ``--trials N`` reproduces the model byte for byte. Trials run one after
+a deadline (from the command's time budget) starts no trial that, with the final fit after it,
+would not end in time, and the study records how many trials ran, so ``--trials N`` reproduces
+the model byte for byte. Trials run one after
 another so the same data, seed and trial count give the same study and the same model.
 """
 
@@ -19,6 +20,8 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 import optuna
+
+from whitelist.training.budget import room_for_trial
 
 log = logging.getLogger(__name__)
 
@@ -127,11 +130,12 @@ def tune(
     max_trees: int,
     early_stopping: int,
     space: dict[str, Range],
-    time_budget: float | None = None,
+    deadline: float | None = None,
 ) -> Tuning:
     """Search ``space`` for the parameters with the best mean AUC over ``folds``; the study is kept in ``storage``.
 
-    ``trials`` None with a ``time_budget`` runs up to ``MAX_TRIALS_IN_BUDGET`` trials within it.
+    ``deadline`` (a ``time.monotonic`` reading) stops the study before a trial that would end too late
+    to leave room for the final fit; ``trials`` None with a deadline runs up to ``MAX_TRIALS_IN_BUDGET``.
     """
     storage.parent.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{storage}"
@@ -156,7 +160,18 @@ def tune(
 
     started = time.monotonic()
     n_trials = trials if trials is not None else MAX_TRIALS_IN_BUDGET
-    study.optimize(objective, n_trials=n_trials, timeout=time_budget, n_jobs=1, gc_after_trial=True)
+    slowest = [0.0]
+    out_of_time = [deadline is not None and not room_for_trial(deadline, 0.0)]
+
+    def stop_in_time(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        if trial.duration is not None:
+            slowest[0] = max(slowest[0], trial.duration.total_seconds())
+        if deadline is not None and not room_for_trial(deadline, slowest[0]):
+            out_of_time[0] = True
+            study.stop()
+
+    if not out_of_time[0]:
+        study.optimize(objective, n_trials=n_trials, n_jobs=1, gc_after_trial=True, callbacks=[stop_in_time])
     seconds = time.monotonic() - started
     history = [
         {"number": t.number, "state": t.state.name, "value": t.value, "params": t.params, **t.user_attrs}
@@ -165,13 +180,13 @@ def tune(
     complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     if not complete:
         return Tuning(params={}, best_auc=float("nan"), trials=history, storage=url, study=study_name,
-                      stopped_by="time_budget", seconds=seconds)
+                      stopped_by="time_budget" if out_of_time[0] else "trials", seconds=seconds)
     return Tuning(
         params=dict(study.best_params),
         best_auc=float(study.best_value),
         trials=history,
         storage=url,
         study=study_name,
-        stopped_by="trials" if len(study.trials) >= n_trials else "time_budget",
+        stopped_by="time_budget" if out_of_time[0] and len(study.trials) < n_trials else "trials",
         seconds=seconds,
     )
