@@ -32,7 +32,7 @@ DPD_DEFAULT = 90
 """Days past due from which a loan is in default."""
 LABEL_MONTHS = 12
 """The label looks this many months after the as-of date; credit this many months before labels it."""
-ALREADY_MONTHS = 12
+ALREADY_MONTHS = 3
 """Entities 90+ days past due in this many months up to the as-of date are left out."""
 
 Value = Decimal | int | str | None
@@ -421,7 +421,7 @@ def _credit_months(credit: pd.DataFrame) -> dict[str, list[tuple[int, int]]]:
 
 
 def already_in_default(history: list[tuple[int, int]], as_of: date) -> bool:
-    """90+ days past due in the 12 months up to the as-of month (a written-off default is no good)."""
+    """90+ days past due in the three months up to the as-of month."""
     now = month_index(as_of)
     return any(now - ALREADY_MONTHS < m <= now and dpd >= DPD_DEFAULT for m, dpd in history)
 

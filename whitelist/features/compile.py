@@ -22,10 +22,6 @@ LABEL = "default_12m"
 LABEL_HORIZON = 12
 """Months after the as-of date in which a 90+ days-past-due loan makes the label 1."""
 DEFAULT_DPD = 90
-LABEL_HISTORY = 12
-"""Months before the as-of date the label reads: credit in them makes an entity labelled, and a
-90+ days-past-due loan in them means it is already in default and out of the population. One window
-for both, so an entity whose defaulted loans were written off never counts as a good."""
 
 _DEC = "DECIMAL(38, 4)"
 
@@ -283,13 +279,12 @@ def _label(d: Dialect) -> str:
     m = _month("r.period")
     return (
         "SELECT r.uscc, a.as_of, "
-        f"MAX(CASE WHEN {m} > a.m_as_of - {LABEL_HISTORY} AND {m} <= a.m_as_of "
-        f"AND r.days_past_due >= {DEFAULT_DPD} "
+        f"MAX(CASE WHEN {m} > a.m_as_of - 3 AND {m} <= a.m_as_of AND r.days_past_due >= {DEFAULT_DPD} "
         "THEN 1 ELSE 0 END) AS already, "
-        f"MAX(CASE WHEN {m} > a.m_as_of - {LABEL_HISTORY} AND {m} <= a.m_as_of THEN 1 ELSE 0 END) AS has_credit, "
+        f"MAX(CASE WHEN {m} > a.m_as_of - 12 AND {m} <= a.m_as_of THEN 1 ELSE 0 END) AS has_credit, "
         f"MAX(CASE WHEN {m} > a.m_as_of AND {m} <= a.m_as_of + {LABEL_HORIZON} AND r.days_past_due >= {DEFAULT_DPD} "
         "THEN 1 ELSE 0 END) AS bad "
-        f"FROM credit r JOIN _as_of a ON {m} > a.m_as_of - {LABEL_HISTORY} AND {m} <= a.m_as_of + {LABEL_HORIZON} "
+        f"FROM credit r JOIN _as_of a ON {m} > a.m_as_of - 12 AND {m} <= a.m_as_of + {LABEL_HORIZON} "
         "GROUP BY r.uscc, a.as_of"
     )
 
