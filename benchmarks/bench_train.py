@@ -1,15 +1,19 @@
 """Benchmark: the shipped default model's quality against the same-rows WoE scorecard and the true PD; tuning at scale.
 
-1. Quality. A labelled feature panel of a synthetic province (month ends of 2023, whose
-   12-month outcome the 36 months of data can show), trained as `whitelist train --config
+1. Quality. A labelled feature panel of a synthetic province of --months months (84 by
+   default), over every month end with full feature windows behind it and a whole 12-month label
+   ahead (`features.panel.labelled_month_ends`, as the demo trains), trained as `whitelist train --config
    configs/train.yaml` trains it: `train_table` with every argument `train_from_config` passes
    from the shipped config (`load_train_config()`: region and industry excluded, monotone
    constraints, 30 trials, model kind auto, seed 0). Reported on the test part (the latest
    periods of enterprises never trained on): the chosen kind, each candidate's out-of-fold
    AUC, the test AUC with its bootstrap interval, and `evaluation["benchmark"]`: the WoE
    scorecard `train_table` fits on the same training rows and scores on the same test rows,
-   with the paired interval of the difference. Beside them the generator's true PD
-   (`truth_panel.parquet`, joined on uscc and as-of), the ceiling, on the same test rows; and,
+   with the paired interval of the difference. Beside them the generator's two ceilings
+   (`truth_panel.parquet`, joined on uscc and as-of): the true PD, and `pd_12m_observable`, the
+   true PD without its unobservable term (the best the sources allow); every interval resamples
+   whole enterprises. The lowest-PD decile's default rate against the average. --ablate GROUP
+   (repeatable) trains again with a declared group of features left out (`ABLATIONS`); and,
    unless --no-cross-check, an independent scorecard (optbinning `BinningProcess` + scikit-learn
    `LogisticRegression`, every feature the model may use, no IV filter) on the same rows, to
    check that the built-in benchmark is not a weak one.
@@ -24,6 +28,8 @@ OUT/bench-train-<enterprises>[-seed<S>][-<part>].json. Needs the `bench` extra (
 
     python benchmarks/bench_train.py --wait-idle                                        # 200,000 enterprises
     python benchmarks/bench_train.py --only quality --enterprises 100000 --seed 7      # the issue's province
+    python benchmarks/bench_train.py --only quality --enterprises 100000 --seed 7 --trials 10 \
+        --ablate own_history --ablate coherence --ablate volatility --ablate persistence     # what each group earns
     python benchmarks/bench_train.py --quick       # 20,000 enterprises, 5 trials each, a few minutes
 """
 
@@ -50,8 +56,23 @@ import pandas as pd
 
 EXE = Path(sys.executable).with_name("whitelist")
 TARGET, ID, TIME = "default_12m", "uscc", "as_of"
-QUALITY_DATES = "2023-01-31..2023-12-31"
-"""Month ends whose 12-month outcome a 36-month province ending 2024-12-31 shows (the last is 2023-12-31)."""
+MONTHS = 84
+"""Months of generated data: the demo's, enough for 36-month windows behind 31 labelled month ends."""
+ABLATIONS: dict[str, tuple[str, ...]] = {
+    "own_history": (
+        "tax_sales_growth_2y_3m", "tax_sales_growth_2y_6m", "tax_sales_vs_36m_3m", "tax_sales_vs_36m_6m",
+        "power_growth_2y_3m", "power_growth_2y_6m", "power_vs_36m_3m", "power_vs_36m_6m",
+        "si_employees_vs_36m_3m", "activity_vs_36m_6m", "sales_power_gap_vs_36m_6m",
+    ),
+    "coherence": ("si_employees_growth_yoy_3m", "activity_growth_3m", "sales_power_gap_3m", "sales_power_gap_vs_36m_6m"),
+    "volatility": ("tax_sales_drawdown_12m", "tax_sales_cv_12m", "power_drawdown_12m", "power_cv_12m"),
+    "persistence": (
+        "tax_grade_distinct_count_36m", "tax_arrears_months_since_positive", "si_arrears_months_since_positive",
+        "utility_arrears_months_since_positive", "credit_dpd_max_36m", "credit_dpd_months_active_36m",
+        "credit_dpd_months_since_positive",
+    ),
+}
+"""Issue 19's feature groups, left out one at a time by --ablate to see what each earns."""
 TUNING_DATES = "2022-10-31..2023-12-31"
 """Fifteen month ends: about 500,000 labelled rows at 200,000 enterprises."""
 WOE = {"metric": "woe", "metric_missing": "empirical", "metric_special": "empirical"}
@@ -109,12 +130,16 @@ def shipped_kwargs(trials: int | None) -> dict:
     }
 
 
-def child_whitelist(panel: Path, trials: int | None, out: Path, labelled_only: bool = False) -> None:
-    """The shipped default (``train_table`` as `train --config` calls it) on the panel; figures to ``out``."""
+def child_whitelist(
+    panel: Path, trials: int | None, out: Path, labelled_only: bool = False, drop: tuple[str, ...] = ()
+) -> None:
+    """The shipped default (``train_table`` as `train --config` calls it) on the panel, ``drop`` left out; figures to ``out``."""
     from whitelist.training.fit import train_table
     from whitelist.training.table import read_table
 
     kwargs = shipped_kwargs(trials)
+    kwargs["exclude"] = (*kwargs["exclude"], *drop)
+    kwargs["monotone"] = {k: v for k, v in kwargs["monotone"].items() if k not in drop}
     start = time.perf_counter()
     if labelled_only:  # rows without a label are never trained on: see what reading them costs
         import pyarrow.compute as pc
@@ -271,11 +296,12 @@ def tag(seed: int) -> str:
     return f"-seed{seed}" if seed else ""
 
 
-def ensure_province(out: Path, enterprises: int, seed: int) -> tuple[Path, Path]:
-    raw, validated = out / f"province-{enterprises}-36m{tag(seed)}", out / f"validated-{enterprises}-36m{tag(seed)}"
+def ensure_province(out: Path, enterprises: int, seed: int, months: int) -> tuple[Path, Path]:
+    name = f"{enterprises}-{months}m{tag(seed)}"
+    raw, validated = out / f"province-{name}", out / f"validated-{name}"
     if not (raw / "generation.json").is_file():
         subprocess.run(
-            [str(EXE), "generate", "-n", str(enterprises), "--months", "36", "--seed", str(seed), "--out", str(raw)],
+            [str(EXE), "generate", "-n", str(enterprises), "--months", str(months), "--seed", str(seed), "--out", str(raw)],
             check=True,
         )
     if not (validated / "quality.json").is_file():
@@ -343,14 +369,41 @@ def metrics(test: pd.DataFrame) -> dict[str, float]:
 
     y, p = test[TARGET].to_numpy(dtype=int), test["pd"].to_numpy(dtype=float)
     rank, cal = evaluate.ranking(y, p), evaluate.calibration(y, p)
-    return {"auc": rank["auc"], "ks": rank["ks"], "brier": cal["brier"], "mean_pd": float(p.mean())}
+    return {"auc": rank["auc"], "ks": rank["ks"], "brier": cal["brier"], "mean_pd": float(p.mean()),
+            "lowest_decile_bad_rate_to_mean": lowest_decile(y, p)}
+
+
+def lowest_decile(y: np.ndarray, p: np.ndarray) -> float:
+    """Default rate of the tenth of rows with the lowest PD, as a share of the average (ties by position)."""
+    order = np.argsort(p, kind="stable")[: max(1, y.size // 10)]
+    return float(y[order].mean() / y.mean()) if y.mean() > 0 else float("nan")
+
+
+CEILINGS = {"true_pd": "pd_12m", "observable_pd": "pd_12m_observable"}
+"""The generator's two ceilings: the true PD, and the true PD without its unobservable term."""
+
+
+def quality_dates(raw: Path) -> str:
+    """Every month end the province's data gives full windows and a whole label (as the demo trains)."""
+    from whitelist.features.panel import labelled_month_ends
+    from whitelist.features.spec import load_features
+
+    config = json.loads((raw / "generation.json").read_text())["config"]
+    last = date.fromisoformat(config["end"])
+    first_index = last.year * 12 + last.month - config["months"]
+    first = date(first_index // 12, first_index % 12 + 1, 1)
+    ends = labelled_month_ends(first, last, load_features())
+    if not ends:
+        raise SystemExit(f"{raw}: {config['months']} months hold no month end with full windows and a label")
+    return f"{ends[0].isoformat()}..{ends[-1].isoformat()}"
 
 
 def truth_test(raw: Path, keys: pd.DataFrame) -> pd.DataFrame:
-    truth = pd.read_parquet(raw / "truth_panel.parquet", columns=[ID, TIME, "pd_12m"])
+    """The test rows with both ceilings (NaN for entities the generator no longer follows)."""
+    truth = pd.read_parquet(raw / "truth_panel.parquet", columns=[ID, TIME, *CEILINGS.values()])
     truth[TIME] = pd.to_datetime(truth[TIME])
     joined = keys[[ID, TIME, TARGET]].merge(truth, on=[ID, TIME], how="left", validate="one_to_one")
-    return joined.rename(columns={"pd_12m": "pd"})  # empty for entities the generator no longer follows
+    return joined.rename(columns={v: k for k, v in CEILINGS.items()})
 
 
 def _defaulted_before(raw: Path, rows: pd.DataFrame) -> int:
@@ -363,12 +416,19 @@ def _defaulted_before(raw: Path, rows: pd.DataFrame) -> int:
 def quality(args: argparse.Namespace, raw: Path, validated: Path, work: Path) -> dict:
     from whitelist.training import evaluate
 
-    panel_file = args.out / f"panel-{args.enterprises}{tag(args.seed)}-{args.quality_dates}.parquet"
-    panel, build_s = ensure_panel(validated, args.quality_dates, panel_file)
-    trials = [] if args.trials is None else [str(args.trials)]
+    dates = args.quality_dates or quality_dates(raw)
+    panel_file = args.out / f"panel-{args.enterprises}-{args.months}m{tag(args.seed)}-{dates}.parquet"
+    panel, build_s = ensure_panel(validated, dates, panel_file)
+    trials = ["-"] if args.trials is None else [str(args.trials)]
     wl = run_child(["whitelist", str(panel), str(work / "quality-whitelist.json"), *trials],
                    work / "quality-whitelist.json", args.wait_idle)
     tests = {"whitelist": pd.read_parquet(work / "quality-whitelist.test.parquet")}
+    ablated = {}
+    for group in args.ablate:
+        result = work / f"quality-without-{group}.json"
+        ablated[group] = run_child(["whitelist", str(panel), str(result), *trials, "drop=" + ",".join(ABLATIONS[group])],
+                                   result, args.wait_idle)
+        tests[f"without_{group}"] = pd.read_parquet(result.with_suffix(".test.parquet"))
     sc = None
     if args.cross_check:
         sc = run_child(
@@ -382,45 +442,50 @@ def quality(args: argparse.Namespace, raw: Path, validated: Path, work: Path) ->
         if not (t[[ID, TIME, TARGET]].equals(base[[ID, TIME, TARGET]])):
             raise SystemExit(f"{name}: test rows differ from train_table's")
     truth = truth_test(raw, base)
-    known = truth["pd"].notna().to_numpy()
+    known = truth[list(CEILINGS)].notna().all(axis=1).to_numpy()
     scores = {name: metrics(t) for name, t in tests.items()}
-    scores["true_pd"] = metrics(truth[known])
+    for ceiling in CEILINGS:
+        scores[ceiling] = metrics(truth[known].rename(columns={ceiling: "pd"}))
     own = wl["evaluation_test"]
     if abs(own["auc"] - scores["whitelist"]["auc"]) > 1e-6:
         raise SystemExit(f"whitelist AUC recomputed {scores['whitelist']['auc']} != evaluation {own['auc']}")
-    y = base[TARGET].to_numpy(dtype=int)
-    paired = {"true_pd": truth["pd"].to_numpy(dtype=float), "model": base["pd"].to_numpy(dtype=float)}
-    if "optbinning" in tests:
-        paired["optbinning"] = tests["optbinning"]["pd"].to_numpy(dtype=float)
-    # paired intervals against the true PD, on the test rows it exists for; and the cross-check against the model
-    vs_truth = evaluate.bootstrap_auc(y[known], {k: v[known] for k, v in paired.items()}, seed=0)
-    vs_cross = None
-    if "optbinning" in tests:
-        vs_cross = evaluate.bootstrap_auc(y, {"model": paired["model"], "optbinning": paired["optbinning"]}, seed=0)
+    y, firms = base[TARGET].to_numpy(dtype=int), base[ID].to_numpy()
+    models = {"model": base["pd"].to_numpy(dtype=float)}
+    models |= {name: t["pd"].to_numpy(dtype=float) for name, t in tests.items() if name != "whitelist"}
+    # Paired intervals, whole enterprises resampled: every model against the model, on all test rows,
+    # and every model under each ceiling, on the rows the generator still follows.
+    vs_model = evaluate.bootstrap_auc(y, models, seed=0, groups=firms)
+    ceilings = {k: truth[k].to_numpy(dtype=float)[known] for k in CEILINGS}
+    vs_truth = evaluate.bootstrap_auc(
+        y[known], {**ceilings, **{k: v[known] for k, v in models.items()}}, seed=0, groups=firms[known]
+    )
     no_truth = base[~known]
     return {
         "panel": str(panel),
-        "as_of": args.quality_dates,
+        "as_of": dates,
         "panel_build_seconds": build_s,
         "test_rows": len(base),
+        "test_enterprises": int(pd.unique(firms).size),
         "test_default_rate": float(base[TARGET].mean()),
         "test_defaults": int(y.sum()),
+        "test_defaulting_enterprises": int(pd.unique(firms[y == 1]).size),
         "scores": scores,
         "test_rows_with_true_pd": int(known.sum()),
+        "bootstrap_vs_model": vs_model,
         "bootstrap_vs_true_pd": vs_truth,
-        "bootstrap_vs_optbinning": vs_cross,
         "rows_without_true_pd": {
             "rows": len(no_truth),
             "default_rate": float(no_truth[TARGET].mean()) if len(no_truth) else None,
             "defaulted_before_as_of": _defaulted_before(raw, no_truth),
         },
         "whitelist": wl,
+        "ablated": ablated,
         "scorecard_cross_check": sc,
     }
 
 
 def tuning(args: argparse.Namespace, validated: Path, work: Path) -> dict:
-    panel_file = args.out / f"panel-{args.enterprises}{tag(args.seed)}-{args.tuning_dates}.parquet"
+    panel_file = args.out / f"panel-{args.enterprises}-{args.months}m{tag(args.seed)}-{args.tuning_dates}.parquet"
     panel, build_s = ensure_panel(validated, args.tuning_dates, panel_file)
     extra = ["labelled"] if args.labelled_only else []
     run = run_child(
@@ -512,31 +577,42 @@ def report(res: dict) -> None:
             f"{wl['process_wall_seconds']:.1f} | {wl['process_peak_gb']:.2f} | {wl['gates'].get('passed', wl['gates'])} |"
         )
         if part == "quality":
-            vt = r["bootstrap_vs_true_pd"]
-            print(
-                f"test {r['test_rows']:,} rows, {r['test_defaults']:,} defaults ({r['test_default_rate']:.4f}); "
-                f"{r['test_rows_with_true_pd']:,} with a true PD (without: {r['rows_without_true_pd']})"
-            )
-            print("| on rows with a true PD | AUC [95%] | true PD - it [95%] |")
-            print("|---|---|---|")
-            for k, v in vt["auc"].items():
-                diff = vt["difference"].get(f"true_pd - {k}")
-                print(f"| {k} | {_ci(v)} | {'' if diff is None else _ci(diff)} |")
-            if r["bootstrap_vs_optbinning"]:
-                sc, vo = r["scorecard_cross_check"], r["bootstrap_vs_optbinning"]
-                print(
-                    f"cross-check, optbinning + LR on the same rows ({sc['features']} features, fit {sc['fit_seconds']:.1f} s, "
-                    f"peak {sc['process_peak_gb']:.2f} GB, load {_load(sc['load_1min'])}): AUC {_ci(vo['auc']['optbinning'])}; "
-                    f"model - it {_ci(vo['difference']['model - optbinning'])}"
-                )
+            quality_report(r)
+
+
+def quality_report(r: dict) -> None:
+    print(
+        f"test {r['test_rows']:,} rows of {r['test_enterprises']:,} enterprises, {r['test_defaults']:,} defaults "
+        f"({r['test_default_rate']:.4f}) of {r['test_defaulting_enterprises']:,} enterprises; "
+        f"{r['test_rows_with_true_pd']:,} with both ceilings (without: {r['rows_without_true_pd']})"
+    )
+    vm, vt, scores = r["bootstrap_vs_model"], r["bootstrap_vs_true_pd"], r["scores"]
+    print("| model | AUC, all test rows [95%, enterprises resampled] | model - it [95%] | lowest-PD decile's bad rate / mean |")
+    print("|---|---|---|---:|")
+    for name, v in vm["auc"].items():
+        diff = vm["difference"].get(f"model - {name}")
+        key = "whitelist" if name == "model" else name
+        print(f"| {name} | {_ci(v)} | {'' if diff is None else _ci(diff)} | {scores[key]['lowest_decile_bad_rate_to_mean']:.3f} |")
+    print("| on rows with both ceilings | AUC [95%] | true PD - it [95%] |")
+    print("|---|---|---|")
+    for name, v in vt["auc"].items():
+        diff = vt["difference"].get(f"true_pd - {name}")
+        print(f"| {name} | {_ci(v)} | {'' if diff is None else _ci(diff)} |")
+    if r["scorecard_cross_check"]:
+        sc = r["scorecard_cross_check"]
+        print(f"cross-check optbinning + LR: {sc['features']} features, fit {sc['fit_seconds']:.1f} s, "
+              f"peak {sc['process_peak_gb']:.2f} GB, load {_load(sc['load_1min'])}")
+    for group, run in r["ablated"].items():
+        print(f"without {group}: {run['features']} features, kind {run['kind']}, fit {run['fit_seconds']:.1f} s")
 
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "_child":
         kind, rest = sys.argv[2], sys.argv[3:]
         if kind == "whitelist":
-            trials = int(rest[2]) if len(rest) > 2 and rest[2] != "labelled" else None
-            child_whitelist(Path(rest[0]), trials, Path(rest[1]), labelled_only="labelled" in rest[2:])
+            trials = int(rest[2]) if len(rest) > 2 and rest[2] not in ("labelled", "-") else None
+            drop = next((tuple(a[5:].split(",")) for a in rest[2:] if a.startswith("drop=")), ())
+            child_whitelist(Path(rest[0]), trials, Path(rest[1]), labelled_only="labelled" in rest[2:], drop=drop)
         else:
             child_scorecard(Path(rest[0]), Path(rest[1]), Path(rest[2]))
         return
@@ -546,7 +622,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="the generator's seed of the province")
     parser.add_argument("--trials", type=int, default=None, help="trials of the quality run: the config's 30 (5 with --quick)")
     parser.add_argument("--tuning-trials", type=int, default=None, help="trials of the tuning run: 30 (5 with --quick)")
-    parser.add_argument("--quality-dates", default=QUALITY_DATES)
+    parser.add_argument("--months", type=int, default=MONTHS, help="months of generated data (84)")
+    parser.add_argument("--quality-dates", default=None,
+                        help="the quality panel's month ends (every one with full windows and a label)")
+    parser.add_argument("--ablate", action="append", default=[], choices=sorted(ABLATIONS),
+                        help="quality: train again without this feature group (repeatable)")
     parser.add_argument("--tuning-dates", default=TUNING_DATES)
     parser.add_argument("--only", choices=["quality", "tuning"], default=None, help="run one of the two measurements")
     parser.add_argument("--no-cross-check", dest="cross_check", action="store_false",
@@ -564,8 +644,8 @@ def main() -> None:
     args.enterprises = args.enterprises or (20_000 if args.quick else 200_000)
     args.trials = args.trials if args.trials is not None else (5 if args.quick else None)
     args.tuning_trials = args.tuning_trials if args.tuning_trials is not None else (5 if args.quick else 30)
-    raw, validated = ensure_province(args.out, args.enterprises, args.seed)
-    work = args.out / f"bench-train-{args.enterprises}{tag(args.seed)}"
+    raw, validated = ensure_province(args.out, args.enterprises, args.seed, args.months)
+    work = args.out / f"bench-train-{args.enterprises}-{args.months}m{tag(args.seed)}"
     work.mkdir(parents=True, exist_ok=True)
     res: dict = {
         "date": date.today().isoformat(),
@@ -575,6 +655,7 @@ def main() -> None:
         "code": code(),
         "enterprises": args.enterprises,
         "seed": args.seed,
+        "months": args.months,
         "quick": args.quick,
     }
     start = time.perf_counter()
@@ -588,7 +669,7 @@ def main() -> None:
         print(f"warning: whitelist changed during the run ({res['code']} -> {res['code_after']})", file=sys.stderr)
     res["load_after"] = [round(x, 2) for x in os.getloadavg()]
     part = f"-{args.only}" if args.only else ""
-    name = "bench-train-quick.json" if args.quick else f"bench-train-{args.enterprises}{tag(args.seed)}{part}.json"
+    name = "bench-train-quick.json" if args.quick else f"bench-train-{args.enterprises}-{args.months}m{tag(args.seed)}{part}.json"
     if args.labelled_only:
         name = name.replace(".json", "-labelled.json")
     (args.out / name).write_text(json.dumps(res, indent=2, default=str))

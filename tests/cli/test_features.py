@@ -20,7 +20,7 @@ def test_features_validates_a_raw_folder_first_and_writes_table_and_manifest(
     assert result.exit_code == 0, result.output
     assert out.is_file() and (tmp_path / "features.manifest.json").is_file()
     assert (tmp_path / "features.validated" / "quality.json").is_file()
-    assert "144" in result.output
+    assert "169" in result.output  # 155 grouped and 14 derived features
     assert "was not validated: validated it into" in result.output
 
 

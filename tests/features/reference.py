@@ -32,7 +32,7 @@ DPD_DEFAULT = 90
 """Days past due from which a loan is in default."""
 LABEL_MONTHS = 12
 """The label looks this many months after the as-of date; credit this many months before labels it."""
-ALREADY_MONTHS = 3
+ALREADY_MONTHS = 12
 """Entities 90+ days past due in this many months up to the as-of date are left out."""
 
 Value = Decimal | int | str | None
@@ -48,6 +48,7 @@ INTEGER_AGGS = frozenset(
         "ever_count",
         "days_since_last",
         "months_since_first",
+        "months_since_positive",
         "age_months",
         "shared_count",
     }
@@ -241,6 +242,53 @@ def agg_ratio_recent(r: Records, f: Feature, at: Point) -> Value:
     return _total(r.window(at, _w(f))) / base
 
 
+def agg_growth_2y(r: Records, f: Feature, at: Point) -> Value:
+    """Window sum over the same window two years earlier, minus 1 (empty as for ``growth_yoy``)."""
+    earlier = r.window(at, _w(f), back=24)
+    base = _total(earlier)
+    if not earlier or base == 0:
+        return None
+    return _total(r.window(at, _w(f))) / base - 1
+
+
+def _mean_of(pairs: list[tuple[int, Value]]) -> Decimal | None:
+    values = [v for _, v in _numbers(pairs)]
+    return sum(values, Decimal(0)) / len(values) if values else None
+
+
+def agg_vs_36m(r: Records, f: Feature, at: Point) -> Value:
+    """The window's mean over the mean of the 36 months ending with it; empty when either is empty or that is 0."""
+    recent, wide = _mean_of(r.window(at, _w(f))), _mean_of(r.window(at, max(_w(f), 36)))
+    if recent is None or wide is None or wide == 0:
+        return None
+    return recent / wide
+
+
+def agg_drawdown(r: Records, f: Feature, at: Point) -> Value:
+    """1 - the latest month's value / the window's largest; empty without a value or a positive peak."""
+    latest = agg_last(r, f, at)
+    values = [v for _, v in _numbers(r.window(at, _w(f)))]
+    if latest is None or not values or max(values) <= 0:
+        return None
+    return 1 - Decimal(latest) / max(values)
+
+
+def agg_cv(r: Records, f: Feature, at: Point) -> Value:
+    """Population standard deviation over the mean of the window's values; empty for fewer than 2 or a sum not above 0."""
+    values = [v for _, v in _numbers(r.window(at, _w(f)))]
+    n, total = len(values), sum(values, Decimal(0))
+    if n < 2 or total <= 0:
+        return None
+    spread = n * sum((v * v for v in values), Decimal(0)) - total * total
+    return max(spread, Decimal(0)).sqrt() / total
+
+
+def agg_months_since_positive(r: Records, f: Feature, at: Point) -> Value:
+    """Months from the latest known month with a positive value (no window) to the as-of date."""
+    months = [m for m, v in _numbers(zip(r.months, r.values, strict=True)) if v > 0]
+    return at.as_of_month - max(months) if months else None
+
+
 def agg_months_since_first(r: Records, f: Feature, at: Point) -> Value:
     """Months from the first known record (no window) to the as-of date."""
     return at.as_of_month - min(r.months) if r.months else None
@@ -280,7 +328,12 @@ AGGREGATORS: dict[str, Aggregator] = {
     "slope": agg_slope,
     "growth_yoy": agg_growth_yoy,
     "ratio_recent": agg_ratio_recent,
+    "growth_2y": agg_growth_2y,
+    "vs_36m": agg_vs_36m,
+    "drawdown": agg_drawdown,
+    "cv": agg_cv,
     "months_since_first": agg_months_since_first,
+    "months_since_positive": agg_months_since_positive,
     "open_count": agg_open_count,
     "ever_count": agg_ever_count,
     "days_since_last": agg_days_since_last,
@@ -401,6 +454,8 @@ def registry_values(
                 cells[f.name] = at.as_of_month - month_index(value)
             elif f.agg in ("value", "category"):
                 cells[f.name] = value
+            elif f.agg == "band":
+                cells[f.name] = max((e for e in f.edges if e <= value), default=None)
             elif f.agg == "shared_count":
                 cells[f.name] = sharing[f.name][value]
             else:
@@ -421,7 +476,7 @@ def _credit_months(credit: pd.DataFrame) -> dict[str, list[tuple[int, int]]]:
 
 
 def already_in_default(history: list[tuple[int, int]], as_of: date) -> bool:
-    """90+ days past due in the three months up to the as-of month."""
+    """90+ days past due in the 12 months up to the as-of month (a written-off default is no good)."""
     now = month_index(as_of)
     return any(now - ALREADY_MONTHS < m <= now and dpd >= DPD_DEFAULT for m, dpd in history)
 
@@ -470,12 +525,16 @@ def source_values(
     return out
 
 
-def _ratio(numerator: Value, denominator: Value) -> Value:
-    """numerator / denominator, empty when either is empty or the denominator is 0."""
-    numbers = (Decimal, int)
-    if isinstance(numerator, numbers) and isinstance(denominator, numbers) and denominator != 0:
-        return Decimal(numerator) / Decimal(denominator)
-    return None
+def _derived(op: str, operands: list[Value]) -> Value:
+    """ratio a / b (empty when b is 0), difference a - b, or the mean; empty when any operand is empty."""
+    if not all(isinstance(v, (Decimal, int)) for v in operands):
+        return None
+    values = [Decimal(v) for v in operands]  # type: ignore[arg-type]
+    if op == "ratio":
+        return values[0] / values[1] if values[1] != 0 else None
+    if op == "difference":
+        return values[0] - values[1]
+    return sum(values, Decimal(0)) / len(values)
 
 
 def reference_table(
@@ -513,7 +572,7 @@ def reference_table(
                     row[LABEL] = default_label(history.get(u, []), day)
                 row.update(cells[u])
                 for d in features.derived:
-                    row[d.name] = _ratio(cells[u][d.numerator], cells[u][d.denominator])
+                    row[d.name] = _derived(d.op, [cells[u][o] for o in d.operands])
                 rows.append(row)
     return _typed(rows, features, labels)
 

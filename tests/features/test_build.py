@@ -126,6 +126,20 @@ def test_labels_agree_with_the_hidden_truth(province: tuple[Path, Path], tmp_pat
     assert not unlabelled.empty  # no credit in the year before: a row, but no label
 
 
+def test_an_entity_already_in_default_is_never_labelled_a_good(province: tuple[Path, Path], tmp_path: Path) -> None:
+    """A defaulted loan written off months ago leaves credit in the year before but no 90+ lately: still no good."""
+    raw, validated = province
+    as_of = [date(2023, 6, 30), date(2023, 12, 31)]
+    frame = _build(validated, tmp_path / "d.parquet", as_of, labels=True)
+    truth = pd.read_parquet(raw / "truth.parquet", columns=["uscc", "default_date"]).dropna()
+    merged = frame.merge(truth, on="uscc")
+    defaulted = pd.to_datetime(merged["default_date"]) <= pd.to_datetime(merged["as_of"])
+    before = merged[defaulted & merged["default_12m"].notna()]
+    defaulted_months_ago = truth[pd.to_datetime(truth["default_date"]) <= pd.Timestamp(2023, 12, 31) - pd.DateOffset(months=14)]
+    assert len(defaulted_months_ago) > 5  # the province has such entities to leave out
+    assert before.empty, before[["uscc", "as_of", "default_date", "default_12m"]].head()
+
+
 def test_labelled_population_is_every_active_registry_entity(province: tuple[Path, Path], tmp_path: Path) -> None:
     _, validated = province
     frame = _build(validated, tmp_path / "p.parquet", [AS_OF], labels=True)

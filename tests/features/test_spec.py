@@ -59,6 +59,20 @@ GROUP = "groups:\n  - {name: x, source: %s, column: %s, aggs: [%s], windows: [%s
             r"derived feature 'r' uses unknown feature 'y_sum_12m'",
         ),
         (
+            "groups:\n  - {name: x, source: registry, column: registered_capital, aggs: [band], description: d}\n",
+            r"feature 'x': band needs edges",
+        ),
+        (
+            "groups:\n  - {name: x, source: registry, column: registered_capital, aggs: [band], edges: [0, 50, 10], "
+            "description: d}\n",
+            r"feature 'x': band edges must increase, got \[0.0, 50.0, 10.0\]",
+        ),
+        (
+            "groups:\n  - {name: x, source: registry, column: registered_capital, aggs: [value], edges: [0, 1], "
+            "description: d}\n",
+            r"feature 'x': edges are for the band aggregation",
+        ),
+        (
             "groups:\n  - {name: x, source: tax, column: sales, aggs: [sum], windows: [3], descripton: d}\n",
             r"features.yaml:2: unknown key 'groups.0.descripton'; expected one of: aggs, column, description",
         ),

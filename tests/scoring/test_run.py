@@ -45,10 +45,10 @@ def test_every_scanned_enterprise_appears_once_and_counts_reconcile(run: RunResu
     assert counts["whitelist"] > 0 and counts["excluded"] > 0 and counts["decline"] > 0
 
 
-def test_decisions_carry_what_the_policy_promises(run: RunResult) -> None:
+def test_decisions_carry_what_the_policy_promises(run: RunResult, scoring_case: ScoringCase) -> None:
     wl = _read(run, "whitelist.parquet")
     white = wl[wl["decision"] == "whitelist"]
-    policy = load_policy()
+    policy = scoring_case.policy
     assert (white["pd"] <= policy.decision.whitelist_max_pd).all()
     assert white["limit"].between(policy.limits.product.min_limit, policy.limits.product.max_limit).all()
     assert (white["limit"] % policy.limits.round_to == 0).all()
@@ -138,7 +138,8 @@ def test_rerun_gives_byte_identical_data_files(run: RunResult, scoring_case: Sco
 
 def test_pred_contrib_and_the_compiled_treeshap_write_the_same_run(run: RunResult, scoring_case: ScoringCase, tmp_path: Path) -> None:
     args = ["score", "--model", str(scoring_case.model), "--features", str(scoring_case.features),
-            "--raw", str(scoring_case.validated), "--contributions", "pred_contrib", "--out", str(tmp_path / "lgb")]
+            "--raw", str(scoring_case.validated), "--policy", str(scoring_case.policy_path),
+            "--contributions", "pred_contrib", "--out", str(tmp_path / "lgb")]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "pred_contrib" in result.output

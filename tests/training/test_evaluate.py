@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from whitelist.training.evaluate import calibration, gains, operating_points, ranking
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from whitelist.training.evaluate import bootstrap_auc, calibration, gains, operating_points, ranking
 
 
 def test_perfect_and_random_ranking() -> None:
@@ -44,3 +47,29 @@ def test_operating_points_count_the_approved() -> None:
     points = operating_points(y, pd_, [("A", 0.02), ("B", 0.04), ("F", 1.0)])
     assert [p["approval_rate"] for p in points] == [0.4, 0.6, 1.0]
     assert [p["bad_rate_approved"] for p in points] == [0.0, pytest.approx(1 / 3), 0.4]
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(20, 200), seed=st.integers(0, 1_000))
+def test_an_enterprise_bootstrap_of_one_row_per_enterprise_is_the_row_bootstrap(n: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.3).astype(int)
+    y[:2] = [0, 1]
+    score = {"a": rng.random(n), "b": rng.random(n)}
+    rows = bootstrap_auc(y, score, seed=seed, resamples=50)
+    firms = bootstrap_auc(y, score, seed=seed, resamples=50, groups=np.array([f"F{i:04d}" for i in range(n)]))
+    assert firms["auc"] == rows["auc"] and firms["difference"] == rows["difference"]
+    assert firms["resampled"] == "enterprises" and firms["enterprises"] == n
+
+
+def test_an_enterprise_bootstrap_widens_the_interval_of_a_panel() -> None:
+    """Twelve month ends of one firm are one draw: resampling rows would claim twelve times the evidence."""
+    rng = np.random.default_rng(3)
+    firms = 300
+    y1 = (rng.random(firms) < 0.2).astype(int)
+    s1 = y1 * 0.5 + rng.random(firms)
+    y, score, ids = np.repeat(y1, 12), np.repeat(s1, 12), np.repeat(np.arange(firms), 12)
+    by_row = bootstrap_auc(y, {"m": score}, seed=0, resamples=300)["auc"]["m"]
+    by_firm = bootstrap_auc(y, {"m": score}, seed=0, resamples=300, groups=ids)["auc"]["m"]
+    assert by_firm["value"] == by_row["value"]
+    assert (by_firm["high"] - by_firm["low"]) > 2.5 * (by_row["high"] - by_row["low"])

@@ -81,3 +81,15 @@ def test_a_grid_ignores_missing_values() -> None:
     grid = feature_grid(pd.Series([np.nan, 1.0, 1.0, 3.0, np.nan]))
     assert grid.tolist() == sorted(set(grid.tolist())) and grid.tolist() == [1.0, 3.0]
     assert feature_grid(pd.Series([np.nan, np.nan])).size == 0
+
+
+def test_the_auc_gate_says_when_its_test_part_is_too_small_to_judge_it() -> None:
+    evaluation = _evaluation(test__auc=0.71)
+    evaluation["benchmark"] = {"bootstrap": {"rows": 2_400, "enterprises": 600,
+                                             "auc": {"model": {"value": 0.71, "low": 0.65, "high": 0.76}}}}
+    auc = next(c for c in check_gates(evaluation, Gates()) if c.gate == "min_test_auc")
+    assert auc.passed and "0.650..0.760 (600 enterprises resampled)" in auc.detail
+    assert "cannot tell whether the model clears it" in auc.detail
+    evaluation["benchmark"]["bootstrap"]["auc"]["model"] = {"value": 0.8, "low": 0.77, "high": 0.83}
+    auc = next(c for c in check_gates(evaluation, Gates()) if c.gate == "min_test_auc")
+    assert auc.detail == "95% interval 0.770..0.830 (600 enterprises resampled)"

@@ -16,9 +16,11 @@ if TYPE_CHECKING:
     from whitelist.training.config import TrainConfig
     from whitelist.training.fit import TrainResult
 
-TRAINING_DATES = "2022-07-31..2023-12-31"
-"""Month ends whose 12-month outcome the demo's data (to 2024-12-31) can show."""
 SCORING_DATE = date(2024, 12, 31)
+DEMO_MONTHS = 84
+"""Seven years of history to the scoring date: the labelled panel then runs from 2021-06 (every
+feature window inside the data) to 2023-12 (a whole label year after it), 31 month ends, which
+gives the model about twice the defaulting enterprises of a panel from 2022-07."""
 DEMO_TRIALS = 5
 """Optuna trials in the demo: enough to show tuning, few enough to stay quick."""
 
@@ -32,7 +34,9 @@ def demo(
 ) -> None:
     """Generate a province, validate it, build features, train, predict and score the whitelist; show where everything is."""
     # Imported here, as every command does, so `whitelist score` does not pay for the demo's imports.
-    from whitelist.features.build import build_features, parse_as_of
+    from whitelist.features.build import build_features
+    from whitelist.features.compile import month_index
+    from whitelist.features.panel import labelled_month_ends, month_end
     from whitelist.features.spec import load_features
     from whitelist.sources.synthetic import SyntheticConfig, generate_province
     from whitelist.sources.validate import validate_folder
@@ -42,11 +46,12 @@ def demo(
     raw, validated, features_dir = out / "raw", out / "validated", out / "features"
     spec = load_features()
     with progress_bars() as progress:
-        generated = generate_province(SyntheticConfig(enterprises=enterprises, seed=seed), raw, progress=progress)
+        province = SyntheticConfig(enterprises=enterprises, seed=seed, months=DEMO_MONTHS, end=SCORING_DATE)
+        generated = generate_province(province, raw, progress=progress)
         checked = validate_folder(raw, validated, progress=progress)
-        train = build_features(
-            validated, parse_as_of(TRAINING_DATES), features_dir / "train.parquet", spec, labels=True, progress=progress
-        )
+        first = month_end(month_index(SCORING_DATE) - DEMO_MONTHS + 1)  # the data's first month
+        dates = labelled_month_ends(first, SCORING_DATE, spec)
+        train = build_features(validated, dates, features_dir / "train.parquet", spec, labels=True, progress=progress)
         score = build_features(validated, [SCORING_DATE], features_dir / "score.parquet", spec, progress=progress)
         task = progress.task(f"Training the default model ({DEMO_TRIALS} tuning trials)", 1)
         config = load_train_config().model_copy(update={"trials": DEMO_TRIALS})

@@ -22,6 +22,10 @@ LABEL = "default_12m"
 LABEL_HORIZON = 12
 """Months after the as-of date in which a 90+ days-past-due loan makes the label 1."""
 DEFAULT_DPD = 90
+LABEL_HISTORY = 12
+"""Months before the as-of date the label reads: credit in them makes an entity labelled, and a
+90+ days-past-due loan in them means it is already in default and out of the population. One window
+for both, so an entity whose defaulted loans were written off never counts as a good."""
 
 _DEC = "DECIMAL(38, 4)"
 
@@ -111,12 +115,19 @@ def compile_plan(
         f"SELECT p.uscc, p.as_of{label}, {', '.join(columns)} FROM _pop p "
         f"LEFT JOIN _reg USING (uscc, as_of) {' '.join(joins)}"
     )
-    derived = "".join(
-        f", CAST({q(d.numerator)} AS DOUBLE) / NULLIF(CAST({q(d.denominator)} AS DOUBLE), 0) AS {q(d.name)}"
-        for d in features.derived
-    )
+    derived = "".join(f", {_derived(d.op, [f'CAST({q(o)} AS DOUBLE)' for o in d.operands])} AS {q(d.name)}"
+                      for d in features.derived)
     final = f"SELECT *{derived} FROM ({inner}) t ORDER BY as_of, uscc"
     return Plan(steps=tuple(ctes), final=final, sources=tuple(sorted(used)), as_of=as_of, labels=labels)
+
+
+def _derived(op: str, terms: list[str]) -> str:
+    """A derived feature's SQL over its operands (already DOUBLE); empty when any operand is."""
+    if op == "ratio":
+        return f"{terms[0]} / NULLIF({terms[1]}, 0)"
+    if op == "difference":
+        return f"{terms[0]} - {terms[1]}"
+    return f"({' + '.join(terms)}) / {len(terms)}"
 
 
 def _as_of_values(as_of: tuple[date, ...], d: Dialect) -> str:
@@ -156,10 +167,16 @@ def _periodic(src: Source, feats: tuple[Feature, ...], d: Dialect) -> str:
     for f in feats:
         if f.aggregation.kind == "history":
             spans.append(None)
+        elif f.agg == "months_since_positive":
+            spans.append(None)
         elif f.agg == "growth_yoy":
             spans.append(f.window + 12)
+        elif f.agg == "growth_2y":
+            spans.append(f.window + 24)
         elif f.agg == "ratio_recent":
             spans.append(2 * f.window)
+        elif f.agg == "vs_36m":
+            spans.append(max(f.window, 36))
         else:
             spans.append(f.window)
     lower = "" if None in spans else f" AND {m} > {anchor} - {max(spans)}"
@@ -178,6 +195,8 @@ def _periodic_agg(f: Feature, m: str, anchor: str, one_per_month: bool) -> str:
     col = f"r.{f.column}" if f.column else None
     if f.agg == "months_since_first":
         return f"MIN(a.m_as_of) - MIN(CASE WHEN {cond} THEN {m} END)"
+    if f.agg == "months_since_positive":
+        return f"MIN(a.m_as_of) - MAX(CASE WHEN {cond} AND r.{f.column} > 0 THEN {m} END)"
     w = f.window
     inw = f"{cond} AND {m} > {anchor} - {w}"
     v = f"CAST({col} AS {_DEC})" if col else None
@@ -210,14 +229,32 @@ def _periodic_agg(f: Feature, m: str, anchor: str, one_per_month: bool) -> str:
             f"CAST({n} * {sxy} - {sx} * {sy} AS DOUBLE) / "
             f"NULLIF(CAST({n} * {sxx} - {sx} * {sx} AS DOUBLE), 0)"
         )
-    if f.agg in ("growth_yoy", "ratio_recent"):
-        back = 12 if f.agg == "growth_yoy" else w
+    if f.agg == "vs_36m":
+        wide = f"{cond} AND {m} > {anchor} - {max(w, 36)}"
+        return (
+            f"(CAST(SUM(CASE WHEN {inw} THEN {v} END) AS DOUBLE) / NULLIF(COUNT(CASE WHEN {inw} THEN {col} END), 0)) / "
+            f"NULLIF(CAST(SUM(CASE WHEN {wide} THEN {v} END) AS DOUBLE) / NULLIF(COUNT(CASE WHEN {wide} THEN {col} END), 0), 0)"
+        )
+    if f.agg == "drawdown":
+        latest = f"MAX_BY({col}, CASE WHEN {inw} AND {col} IS NOT NULL THEN {m} END)"
+        peak = f"MAX(CASE WHEN {inw} THEN {col} END)"
+        return f"1 - CAST({latest} AS DOUBLE) / CAST(CASE WHEN {peak} > 0 THEN {peak} END AS DOUBLE)"
+    if f.agg == "cv":
+        y = f"CASE WHEN {inw} THEN {v} END"
+        n, sy, syy = f"COUNT({y})", f"SUM({y})", f"SUM(({y}) * ({y}))"
+        spread = f"CAST({n} * {syy} - {sy} * {sy} AS DOUBLE)"
+        return (
+            f"CASE WHEN {n} >= 2 AND {sy} > 0 THEN SQRT(CASE WHEN {spread} > 0 THEN {spread} ELSE 0 END) "
+            f"/ CAST({sy} AS DOUBLE) END"
+        )
+    if f.agg in ("growth_yoy", "ratio_recent", "growth_2y"):
+        back = {"growth_yoy": 12, "growth_2y": 24}.get(f.agg, w)
         prev = f"{cond} AND {m} > {anchor} - {back} - {w} AND {m} <= {anchor} - {back}"
         ratio = (  # an empty window sums to 0, as the sum feature says: growth -1, ratio 0
             f"CAST(COALESCE(SUM(CASE WHEN {inw} THEN {v} END), 0) AS DOUBLE) / "
             f"NULLIF(CAST(SUM(CASE WHEN {prev} THEN {v} END) AS DOUBLE), 0)"
         )
-        return f"{ratio} - 1" if f.agg == "growth_yoy" else ratio
+        return ratio if f.agg == "ratio_recent" else f"{ratio} - 1"
     raise AssertionError(f"no SQL for aggregation {f.agg!r}")  # spec.expand admits only the above
 
 
@@ -257,6 +294,12 @@ def _registry(feats: tuple[Feature, ...], d: Dialect) -> str:
             cols.append(f"a.m_as_of - {_month(f'r.{f.column}')} AS {q(f.name)}")
         elif f.agg == "value":
             cols.append(f"CAST(r.{f.column} AS DOUBLE) AS {q(f.name)}")
+        elif f.agg == "band":
+            # A declared ladder, not the raw number: 60% of registered capitals are unique and name a firm.
+            steps = " ".join(
+                f"WHEN r.{f.column} >= CAST({edge!r} AS DOUBLE) THEN CAST({edge!r} AS DOUBLE)" for edge in reversed(f.edges)
+            )
+            cols.append(f"CASE {steps} END AS {q(f.name)}")
         elif f.agg == "category":
             cols.append(f"r.{f.column} AS {q(f.name)}")
         elif f.agg == "shared_count":
@@ -279,12 +322,13 @@ def _label(d: Dialect) -> str:
     m = _month("r.period")
     return (
         "SELECT r.uscc, a.as_of, "
-        f"MAX(CASE WHEN {m} > a.m_as_of - 3 AND {m} <= a.m_as_of AND r.days_past_due >= {DEFAULT_DPD} "
+        f"MAX(CASE WHEN {m} > a.m_as_of - {LABEL_HISTORY} AND {m} <= a.m_as_of "
+        f"AND r.days_past_due >= {DEFAULT_DPD} "
         "THEN 1 ELSE 0 END) AS already, "
-        f"MAX(CASE WHEN {m} > a.m_as_of - 12 AND {m} <= a.m_as_of THEN 1 ELSE 0 END) AS has_credit, "
+        f"MAX(CASE WHEN {m} > a.m_as_of - {LABEL_HISTORY} AND {m} <= a.m_as_of THEN 1 ELSE 0 END) AS has_credit, "
         f"MAX(CASE WHEN {m} > a.m_as_of AND {m} <= a.m_as_of + {LABEL_HORIZON} AND r.days_past_due >= {DEFAULT_DPD} "
         "THEN 1 ELSE 0 END) AS bad "
-        f"FROM credit r JOIN _as_of a ON {m} > a.m_as_of - 12 AND {m} <= a.m_as_of + {LABEL_HORIZON} "
+        f"FROM credit r JOIN _as_of a ON {m} > a.m_as_of - {LABEL_HISTORY} AND {m} <= a.m_as_of + {LABEL_HORIZON} "
         "GROUP BY r.uscc, a.as_of"
     )
 

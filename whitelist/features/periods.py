@@ -40,7 +40,7 @@ def _month(index: int) -> str:
 
 
 def feature_period(features: FeatureSet, name: str, as_of: date) -> Period | None:
-    """The period of feature ``name`` (a derived ratio takes its numerator's); None if unknown."""
+    """The period of feature ``name`` (a derived feature takes its first operand's); None if unknown."""
     derived = {d.name: d for d in features.derived}
     seen = 0
     while name in derived and seen < 10:

@@ -93,6 +93,36 @@ AGGREGATIONS: dict[str, Aggregation] = {
             description="sum over the window / sum over the window before it",
         ),
         Aggregation(
+            name="growth_2y",
+            kind="window",
+            grains=_PERIODIC,
+            description="sum over the window / sum over the same window two years earlier - 1",
+        ),
+        Aggregation(
+            name="vs_36m",
+            kind="window",
+            grains=_PERIODIC,
+            description="mean of the window's values / mean of the values of the 36 months ending with it",
+        ),
+        Aggregation(
+            name="drawdown",
+            kind="window",
+            grains=("month", "year"),
+            description="1 - the latest value / the largest value in the window (a fall from the peak)",
+        ),
+        Aggregation(
+            name="cv",
+            kind="window",
+            grains=_PERIODIC,
+            description="standard deviation / mean of the window's values (volatility)",
+        ),
+        Aggregation(
+            name="months_since_positive",
+            kind="history",
+            grains=_PERIODIC,
+            description="months from the latest known month with a positive value to the as-of date",
+        ),
+        Aggregation(
             name="open_count",
             kind="state",
             needs_column=False,
@@ -127,6 +157,12 @@ AGGREGATIONS: dict[str, Aggregation] = {
         ),
         Aggregation(name="value", kind="entity", grains=("entity",), description="the registry's value"),
         Aggregation(
+            name="band",
+            kind="entity",
+            grains=("entity",),
+            description="the largest of the declared edges not above the registry's value (empty below the first)",
+        ),
+        Aggregation(
             name="category", kind="entity", grains=("entity",), numeric=False, description="the registry's category"
         ),
         Aggregation(
@@ -149,6 +185,7 @@ class GroupSpec(StrictModel):
     aggs: tuple[str, ...] = Field(min_length=1)
     windows: tuple[int, ...] = ()
     filter: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    edges: tuple[float, ...] = Field((), description="band: the lower edges of the bands, increasing")
     description: str
 
     @model_validator(mode="after")
@@ -157,14 +194,43 @@ class GroupSpec(StrictModel):
             raise ValueError(f"feature {self.name!r}: windows are months from 1 to 120, got {list(self.windows)}")
         return self
 
+    @model_validator(mode="after")
+    def _edges_for_bands(self) -> GroupSpec:
+        banded = "band" in self.aggs
+        if banded and len(self.edges) < 2:
+            raise ValueError(f"feature {self.name!r}: band needs edges, at least two lower edges, e.g. [0, 10, 100]")
+        if self.edges and not banded:
+            raise ValueError(f"feature {self.name!r}: edges are for the band aggregation, which it does not use")
+        if any(b <= a for a, b in zip(self.edges, self.edges[1:], strict=False)):
+            raise ValueError(f"feature {self.name!r}: band edges must increase, got {list(self.edges)}")
+        return self
+
 
 class DerivedSpec(StrictModel):
-    """A ratio of two features (tax paid / sales, liabilities / assets, ...)."""
+    """A feature computed from others: a ratio (tax paid / sales), a difference of two, or a mean of several."""
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    numerator: str
-    denominator: str
+    op: Literal["ratio", "difference", "mean"] = "ratio"
+    numerator: str | None = None
+    denominator: str | None = None
+    of: tuple[str, ...] = Field((), description="difference: [a, b] for a - b; mean: the features averaged")
     description: str
+
+    @model_validator(mode="after")
+    def _operands(self) -> DerivedSpec:
+        if self.op == "ratio" and (self.numerator is None or self.denominator is None or self.of):
+            raise ValueError(f"derived feature {self.name!r}: a ratio takes numerator and denominator, not of")
+        if self.op != "ratio" and (self.numerator is not None or self.denominator is not None):
+            raise ValueError(f"derived feature {self.name!r}: {self.op} takes of: [...], not numerator/denominator")
+        if self.op == "difference" and len(self.of) != 2:
+            raise ValueError(f"derived feature {self.name!r}: a difference takes of: [a, b] (a - b)")
+        if self.op == "mean" and len(self.of) < 2:
+            raise ValueError(f"derived feature {self.name!r}: a mean takes of: [a, b, ...], two or more")
+        return self
+
+    @property
+    def operands(self) -> tuple[str, ...]:
+        return self.of or (str(self.numerator), str(self.denominator))
 
 
 class FeatureFile(StrictModel):
@@ -183,6 +249,7 @@ class Feature:
     window: int | None
     filter: tuple[tuple[str, tuple[str, ...]], ...]
     description: str
+    edges: tuple[float, ...] = ()
 
     @property
     def aggregation(self) -> Aggregation:
@@ -191,10 +258,20 @@ class Feature:
 
 @dataclass(frozen=True, kw_only=True)
 class Derived:
+    """``ratio``: operands[0] / operands[1]; ``difference``: operands[0] - operands[1]; ``mean``: their mean.
+
+    Empty when an operand is empty (or a ratio's denominator is 0).
+    """
+
     name: str
-    numerator: str
-    denominator: str
+    op: str
+    operands: tuple[str, ...]
     description: str
+
+    @property
+    def numerator(self) -> str:
+        """The feature a reason's period is taken from: the first operand."""
+        return self.operands[0]
 
 
 @dataclass(frozen=True)
@@ -254,6 +331,7 @@ def expand(spec: FeatureFile, origin: str = "features") -> FeatureSet:
                         window=w,
                         filter=tuple(sorted(g.filter.items())),
                         description=g.description,
+                        edges=g.edges if agg_name == "band" else (),
                     )
                 )
     known = [f.name for f in features]
@@ -262,12 +340,12 @@ def expand(spec: FeatureFile, origin: str = "features") -> FeatureSet:
         raise ConfigError(f"{origin}: feature names are not unique: {', '.join(duplicated)}")
     derived = []
     for d in spec.derived:
-        for part in (d.numerator, d.denominator):
+        for part in d.operands:
             if part not in known:
                 raise ConfigError(f"{origin}: derived feature {d.name!r} uses unknown feature {part!r}")
         if d.name in known:
             raise ConfigError(f"{origin}: derived feature {d.name!r} has the name of another feature")
-        derived.append(Derived(name=d.name, numerator=d.numerator, denominator=d.denominator, description=d.description))
+        derived.append(Derived(name=d.name, op=d.op, operands=d.operands, description=d.description))
     return FeatureSet(features=tuple(features), derived=tuple(derived))
 
 

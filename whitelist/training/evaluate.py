@@ -111,6 +111,12 @@ BOOTSTRAP = 1_000
 """Resamples behind each confidence interval: enough for a stable 95% interval's ends."""
 
 
+def _offsets(sizes: np.ndarray) -> np.ndarray:
+    """0, 1, ..., size - 1 for each size in turn: the rows of each picked enterprise."""
+    ends = np.cumsum(sizes)
+    return np.arange(ends[-1] if ends.size else 0) - np.repeat(ends - sizes, sizes)
+
+
 def _fast_auc(y: np.ndarray, score: np.ndarray) -> float:
     """AUC by ranks (ties averaged), for the many resamples of a bootstrap."""
     from scipy.stats import rankdata
@@ -124,23 +130,44 @@ def _fast_auc(y: np.ndarray, score: np.ndarray) -> float:
 
 
 def bootstrap_auc(
-    y: np.ndarray, scores: dict[str, np.ndarray], *, seed: int = 0, resamples: int = BOOTSTRAP
+    y: np.ndarray,
+    scores: dict[str, np.ndarray],
+    *,
+    seed: int = 0,
+    resamples: int = BOOTSTRAP,
+    groups: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """AUC of each score with a 95% percentile interval, and of each score's difference from the first.
 
     The same resampled rows serve every score, so a difference's interval is paired: it says
     whether one model ranks better than another on these rows, not only whether their intervals overlap.
+    With ``groups`` (each row's enterprise) whole enterprises are resampled: a panel's month ends of
+    one firm are not independent draws, and resampling rows would make the interval too narrow.
     """
     y = np.asarray(y, dtype=int)
     names = list(scores)
     arrays = {k: np.asarray(v, dtype=float) for k, v in scores.items()}
     rng = np.random.default_rng(seed)
     draws = {k: np.empty(resamples) for k in names}
+    if groups is not None:
+        _, member = np.unique(np.asarray(groups), return_inverse=True)
+        order = np.argsort(member, kind="stable")
+        starts = np.searchsorted(member[order], np.arange(member.max() + 1))
+        sizes = np.bincount(member)
     for b in range(resamples):
-        rows = rng.integers(0, y.size, y.size)
+        if groups is None:
+            rows = rng.integers(0, y.size, y.size)
+        else:
+            picked = rng.integers(0, sizes.size, sizes.size)
+            rows = order[np.repeat(starts[picked], sizes[picked]) + _offsets(sizes[picked])]
         for k in names:
             draws[k][b] = _fast_auc(y[rows], arrays[k][rows])
-    out: dict[str, Any] = {"resamples": resamples, "rows": int(y.size), "auc": {}, "difference": {}}
+    out: dict[str, Any] = {
+        "resamples": resamples, "rows": int(y.size), "resampled": "rows" if groups is None else "enterprises",
+        "auc": {}, "difference": {},
+    }
+    if groups is not None:
+        out["enterprises"] = int(sizes.size)
     for k in names:
         low, high = np.nanpercentile(draws[k], [2.5, 97.5])
         out["auc"][k] = {"value": _fast_auc(y, arrays[k]), "low": float(low), "high": float(high)}

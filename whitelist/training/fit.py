@@ -255,7 +255,8 @@ def train_table(
         "requested": model_kind,
         "folds": folds.describe(),
     }
-    evaluation["benchmark"] = _benchmark(y, parts.test, pd_all, card_pd, chosen, seed)
+    test_ids = None if id_col is None else frame[id_col].astype("string").to_numpy()[parts.test]
+    evaluation["benchmark"] = _benchmark(y, parts.test, pd_all, card_pd, chosen, seed, test_ids)
     if refit_all:
         everything = np.sort(np.concatenate([dev, parts.test]))
         everything_card = fit_scorecard(x.iloc[everything], y[everything], np.arange(everything.size),
@@ -359,14 +360,18 @@ def _benchmark_pd(card: WoeScorecard, card_oof: np.ndarray | None, oof_rows: np.
 
 
 def _benchmark(y: np.ndarray, test: np.ndarray, pd_all: np.ndarray, card_pd: np.ndarray, kind: str,
-               seed: int) -> dict[str, Any]:
-    """The WoE scorecard trained on the same rows, beside the model on the same test rows (SR 11-7 benchmarking)."""
+               seed: int, ids: np.ndarray | None) -> dict[str, Any]:
+    """The WoE scorecard trained on the same rows, beside the model on the same test rows (SR 11-7 benchmarking).
+
+    With an id column the intervals resample enterprises, not rows.
+    """
     test_y = y[test].astype(int)
     return {
         "challenger": "WoE scorecard (optbinning bins, logistic regression) on the same training rows",
         "model_kind": kind,
         "scorecard": {**evaluate.ranking(test_y, card_pd[test]), **evaluate.calibration(test_y, card_pd[test])},
-        "bootstrap": evaluate.bootstrap_auc(test_y, {"model": pd_all[test], "scorecard": card_pd[test]}, seed=seed),
+        "bootstrap": evaluate.bootstrap_auc(test_y, {"model": pd_all[test], "scorecard": card_pd[test]}, seed=seed,
+                                            groups=ids),
     }
 
 

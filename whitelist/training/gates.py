@@ -40,10 +40,24 @@ def _check(gate: str, measure: str, rule: Literal["min", "max"], limit: float, v
     return GateCheck(gate, measure, rule, limit, value, passed, detail)
 
 
+def _auc_interval(evaluation: dict[str, Any], limit: float) -> str:
+    """The test AUC's 95% interval, and whether the test part is large enough to judge the gate at all."""
+    interval = evaluation.get("benchmark", {}).get("bootstrap", {})
+    auc = interval.get("auc", {}).get("model")
+    if not auc:
+        return ""
+    basis = f"{interval['enterprises']:,} enterprises" if "enterprises" in interval else f"{interval['rows']:,} rows"
+    text = f"95% interval {auc['low']:.3f}..{auc['high']:.3f} ({basis} resampled)"
+    if auc["low"] < limit < auc["high"]:
+        text += ": the limit lies inside it, so this test part cannot tell whether the model clears it"
+    return text
+
+
 def check_gates(evaluation: dict[str, Any], gates: Gates) -> list[GateCheck]:
     """Every configured gate against the evaluation, in a fixed order."""
     checks = [
-        _check("min_test_auc", "out-of-time AUC", "min", gates.min_test_auc, _lookup(evaluation, "test.auc")),
+        _check("min_test_auc", "out-of-time AUC", "min", gates.min_test_auc, _lookup(evaluation, "test.auc"),
+               _auc_interval(evaluation, gates.min_test_auc)),
         _check("min_test_ks", "out-of-time KS", "min", gates.min_test_ks, _lookup(evaluation, "test.ks")),
         _check("max_score_psi", "PSI of the PD, train -> out-of-time", "max", gates.max_score_psi, _lookup(evaluation, "psi.score.value")),
         _check(

@@ -17,7 +17,7 @@ from whitelist.sources.synthetic import defects, records
 from whitelist.sources.synthetic.calendar import Calendar
 from whitelist.sources.synthetic.config import SyntheticConfig
 from whitelist.sources.synthetic.lifecycle import decide_fate
-from whitelist.sources.synthetic.processes import NEVER, calibrate_intercept, draw_shocks, simulate
+from whitelist.sources.synthetic.processes import NEVER, calibrate_intercept, draw_shocks, observable_pd, simulate
 from whitelist.sources.synthetic.province import TYPES, draw_entities
 from whitelist.sources.synthetic.records import CONTRACT_SCHEMAS, Chunk
 from whitelist.sources.synthetic.write import Sink, open_sink
@@ -44,6 +44,7 @@ PANEL_SCHEMA = pa.schema(
         ("uscc", pa.dictionary(pa.int32(), pa.string())),
         ("as_of", pa.date32()),
         ("pd_12m", pa.float32()),
+        ("pd_12m_observable", pa.float32()),
         ("default_12m", pa.bool_()),
         ("borrower", pa.bool_()),
     ]
@@ -170,7 +171,10 @@ def _truth(c: Chunk) -> pa.Table:
 
 
 def _panel(c: Chunk) -> pa.Table:
-    """True PD and outcome at every observed month-end where the entity is in business and not yet in default."""
+    """True PD and outcome at every observed month-end where the entity is in business and not yet in default.
+
+    Beside the true PD, the best PD the sources allow (``observable_pd``): the ceiling a model can reach.
+    """
     e, fate, cal = c.e, c.fate, c.cal
     t = np.arange(cal.observed)[None, :]
     eligible = fate.alive[:, : cal.observed] & (t < fate.default_t[:, None]) & ~(e.zombie | e.shell)[:, None]
@@ -181,6 +185,9 @@ def _panel(c: Chunk) -> pa.Table:
             "uscc": c.uscc(i),
             "as_of": pa.array(cal.month_ends[m], type=pa.date32()),
             "pd_12m": fate.pd[i, m].astype(np.float32),
+            "pd_12m_observable": observable_pd(fate.pd[i, m], e.idiosyncratic[i], c.params.idiosyncratic_sd).astype(
+                np.float32
+            ),
             "default_12m": outcome,
             "borrower": e.borrower[i],
         },

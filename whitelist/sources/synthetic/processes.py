@@ -180,6 +180,21 @@ def pd_12m(logit: np.ndarray, intercept: float) -> np.ndarray:
     return _sigmoid(logit + intercept)
 
 
+_NODES, _WEIGHTS = np.polynomial.hermite.hermgauss(24)
+
+
+def observable_pd(pd: np.ndarray, idiosyncratic: np.ndarray, sd: float) -> np.ndarray:
+    """The PD the sources could tell at best: the true PD averaged over the unobservable firm risk.
+
+    The true log-odds less the firm's own idiosyncratic draw is everything the state shows; a model
+    can only know that the draw is N(0, sd^2), so its best PD integrates the logistic over it
+    (Gauss-Hermite quadrature). It ranks like the true PD without the term and is calibrated.
+    """
+    shown = np.log(pd / (1.0 - pd)) - idiosyncratic
+    spread = np.sqrt(2.0) * sd * _NODES
+    return (_sigmoid(shown[..., None] + spread) @ _WEIGHTS) / np.sqrt(np.pi)
+
+
 def draw_defaults(
     e: Entities, latent: Latent, in_business: np.ndarray, intercept: float, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
