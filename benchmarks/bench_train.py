@@ -29,7 +29,7 @@ OUT/bench-train-<enterprises>[-seed<S>][-<part>].json. Needs the `bench` extra (
     python benchmarks/bench_train.py --wait-idle                                        # 200,000 enterprises
     python benchmarks/bench_train.py --only quality --enterprises 100000 --seed 7      # the issue's province
     python benchmarks/bench_train.py --only quality --enterprises 100000 --seed 7 --trials 10 \
-        --ablate own_history --ablate coherence --ablate volatility --ablate persistence     # what each group earns
+        --ablate own_history --ablate coherence --ablate volatility --ablate persistence --ablate related_parties  # what each group earns
     python benchmarks/bench_train.py --quick       # 20,000 enterprises, 5 trials each, a few minutes
 """
 
@@ -54,6 +54,8 @@ from timing import timed
 import numpy as np
 import pandas as pd
 
+from whitelist.features.spec import load_features
+
 EXE = Path(sys.executable).with_name("whitelist")
 TARGET, ID, TIME = "default_12m", "uscc", "as_of"
 MONTHS = 84
@@ -66,6 +68,8 @@ ABLATIONS: dict[str, tuple[str, ...]] = {
     ),
     "coherence": ("si_employees_growth_yoy_3m", "activity_growth_3m", "sales_power_gap_3m", "sales_power_gap_vs_36m_6m"),
     "volatility": ("tax_sales_drawdown_12m", "tax_sales_cv_12m", "power_drawdown_12m", "power_cv_12m"),
+    "related_parties": tuple(p.name for p in load_features().peers),
+    "own_history+coherence+volatility": (),  # filled below: the three groups that earned nothing alone
     "persistence": (
         "tax_grade_distinct_count_36m", "tax_arrears_months_since_positive", "si_arrears_months_since_positive",
         "utility_arrears_months_since_positive", "credit_dpd_max_36m", "credit_dpd_months_active_36m",
@@ -73,6 +77,9 @@ ABLATIONS: dict[str, tuple[str, ...]] = {
     ),
 }
 """Issue 19's feature groups, left out one at a time by --ablate to see what each earns."""
+ABLATIONS["own_history+coherence+volatility"] = tuple(
+    dict.fromkeys(ABLATIONS["own_history"] + ABLATIONS["coherence"] + ABLATIONS["volatility"])
+)
 TUNING_DATES = "2022-10-31..2023-12-31"
 """Fifteen month ends: about 500,000 labelled rows at 200,000 enterprises."""
 WOE = {"metric": "woe", "metric_missing": "empirical", "metric_special": "empirical"}
@@ -312,10 +319,12 @@ def ensure_province(out: Path, enterprises: int, seed: int, months: int) -> tupl
 def ensure_panel(validated: Path, dates: str, out: Path) -> tuple[Path, float | None]:
     """The labelled panel for ``dates``, built once (``None`` seconds when it was cached)."""
     from whitelist.features.build import build_features, manifest_path, parse_as_of
-    from whitelist.features.spec import load_features
 
     if out.is_file() and manifest_path(out).is_file():
-        return out, None
+        built = json.loads(manifest_path(out).read_text(encoding="utf-8"))
+        names = [f["name"] for part in ("features", "derived", "peers") for f in built.get(part, [])]
+        if names == list(load_features().names):  # a panel of other definitions is built again
+            return out, None
     start = time.perf_counter()
     build_features(validated, parse_as_of(dates), out, load_features(), labels=True, memory_limit="4GB")
     return out, time.perf_counter() - start
@@ -386,7 +395,6 @@ CEILINGS = {"true_pd": "pd_12m", "observable_pd": "pd_12m_observable"}
 def quality_dates(raw: Path) -> str:
     """Every month end the province's data gives full windows and a whole label (as the demo trains)."""
     from whitelist.features.panel import labelled_month_ends
-    from whitelist.features.spec import load_features
 
     config = json.loads((raw / "generation.json").read_text())["config"]
     last = date.fromisoformat(config["end"])

@@ -537,6 +537,47 @@ def _derived(op: str, operands: list[Value]) -> Value:
     return sum(values, Decimal(0)) / len(values)
 
 
+def peer_values(
+    registry: pd.DataFrame,
+    frames: dict[str, pd.DataFrame],
+    features: FeatureSet,
+    as_of: date,
+    entities: Sequence[str],
+) -> dict[str, dict[str, Value]]:
+    """Each peer feature of ``entities``: the largest non-empty value of its feature among the
+    other entities active at ``as_of`` with the same key; empty when there is none."""
+    out: dict[str, dict[str, Value]] = {u: dict.fromkeys(p.name for p in features.peers) for u in entities}
+    if not features.peers:
+        return out
+    active = sorted(active_entities(registry, as_of))
+    wanted = {p.operand for p in features.peers}
+    operands = [f for f in features.features if f.name in wanted]
+    own: dict[str, dict[str, Value]] = {u: {} for u in active}
+    registry_ops = [f for f in operands if f.source == "registry"]
+    if registry_ops:
+        values = registry_values(registry, registry_ops, as_of)
+        for u in active:
+            own[u].update(values.get(u, {}))
+    for name in sorted({f.source for f in operands} - {"registry"}):
+        ops = [f for f in operands if f.source == name]
+        for u, values in source_values(CONTRACT[name], frames[name], ops, as_of, active).items():
+            own[u].update(values)
+    at = point(CONTRACT["registry"], as_of)
+    considered = [r for r in registry.to_dict("records") if _considered(r["established"], at)]
+    for key in sorted({p.key for p in features.peers}):
+        key_of = {str(r["uscc"]): r[key] for r in considered if r[key] is not None}
+        members: dict[object, list[str]] = {}
+        for u in active:
+            if u in key_of:
+                members.setdefault(key_of[u], []).append(u)
+        for u in entities:
+            others = [o for o in members.get(key_of.get(u), []) if o != u] if u in key_of else []
+            for peer in (p for p in features.peers if p.key == key):
+                found = [own[o][peer.operand] for o in others if own[o][peer.operand] is not None]
+                out[u][peer.name] = max(found) if found else None  # type: ignore[type-var]
+    return out
+
+
 def reference_table(
     folder: Path, as_of: Sequence[date], features: FeatureSet, *, labels: bool
 ) -> pd.DataFrame:
@@ -566,6 +607,7 @@ def reference_table(
             for name, frame in frames.items():
                 for u, values in source_values(CONTRACT[name], frame, by_source[name], day, entities).items():
                     cells[u].update(values)
+            peers = peer_values(registry, frames, features, day, entities)
             for u in entities:
                 row: dict[str, object] = {"uscc": u, "as_of": day}
                 if history is not None:
@@ -573,6 +615,7 @@ def reference_table(
                 row.update(cells[u])
                 for d in features.derived:
                     row[d.name] = _derived(d.op, [cells[u][o] for o in d.operands])
+                row.update(peers[u])
                 rows.append(row)
     return _typed(rows, features, labels)
 
@@ -581,6 +624,7 @@ def _typed(rows: list[dict[str, object]], features: FeatureSet, labels: bool) ->
     """Exact cells to floats, nullable integers and strings, by what each feature holds."""
     kinds = {f.name: column_kind(f) for f in features.features}
     kinds.update({d.name: "float" for d in features.derived})
+    kinds.update({p.name: kinds[p.operand] for p in features.peers})
     kinds[LABEL] = "int"
     columns: dict[str, object] = {
         "uscc": pd.array([r["uscc"] for r in rows], dtype="string"),

@@ -159,7 +159,8 @@ def test_manifest_records_definitions_lags_and_hashes(province: tuple[Path, Path
     build_features(validated, [AS_OF], out, FEATURES, memory_limit="1GB")
     manifest = json.loads(manifest_path(out).read_text(encoding="utf-8"))
     assert manifest["as_of"] == [AS_OF.isoformat()]
-    assert [f["name"] for f in manifest["features"]] + [d["name"] for d in manifest["derived"]] == list(FEATURES.names)
+    named = [f["name"] for f in manifest["features"]] + [d["name"] for d in manifest["derived"]]
+    assert named + [p["name"] for p in manifest["peers"]] == list(FEATURES.names)
     assert manifest["sources"]["tax"]["lag_days"] == 45
     assert manifest["sources"]["tax"]["cutoff_by_as_of"][AS_OF.isoformat()] == "2023-05-16"
     assert len(manifest["inputs"]["tax"]["sha256"]) == 64

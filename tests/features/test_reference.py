@@ -115,6 +115,7 @@ def _show(value: object) -> str:
 
 
 def _kind(name: str) -> str:
+    name = next((p.operand for p in FEATURES.peers if p.name == name), name)  # a peer's worst is its feature's kind
     for f in FEATURES.features:
         if f.name == name:
             return {"int": "int", "text": "text"}.get(ref.column_kind(f), "float")

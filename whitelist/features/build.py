@@ -246,5 +246,6 @@ def _write_manifest(
             for f in features.features
         ],
         "derived": [asdict(d) for d in features.derived],
+        "peers": [asdict(p) for p in features.peers],
     }
     return write_json(manifest_path(out), payload)

@@ -82,7 +82,8 @@ def compile_plan(
     as_of = tuple(sorted(set(as_of)))
     by_source = features.by_source()
     ctes = [("_as_of", _as_of_values(as_of, dialect))]
-    ctes.append(("_reg", _registry(by_source.get("registry", ()), dialect)))
+    keys = tuple(sorted({p.key for p in features.peers}))
+    ctes.append(("_reg", _registry(by_source.get("registry", ()), dialect, keys)))
     joins: list[str] = []
     for name, feats in by_source.items():
         if name == "registry":
@@ -91,6 +92,8 @@ def compile_plan(
         body = _events(src, feats, dialect) if src.grain == "event" else _periodic(src, feats, dialect)
         ctes.append((f"_f_{name}", body))
         joins.append(f"LEFT JOIN _f_{name} USING (uscc, as_of)")
+    if features.peers:
+        ctes.extend(_peer_steps(features, keys, q))
     used = {"registry", "credit" if labels else "visit_list", *by_source}
     if labels:
         ctes.append(("_label", _label(dialect)))
@@ -117,8 +120,45 @@ def compile_plan(
     )
     derived = "".join(f", {_derived(d.op, [f'CAST({q(o)} AS DOUBLE)' for o in d.operands])} AS {q(d.name)}"
                       for d in features.derived)
-    final = f"SELECT *{derived} FROM ({inner}) t ORDER BY as_of, uscc"
+    peers = "".join(f", k{keys.index(p.key)}.{q(p.name)}" for p in features.peers)
+    peer_joins = "".join(
+        f" LEFT JOIN {_peer_step(k)} k{i} ON k{i}.uscc = t.uscc AND k{i}.as_of = t.as_of" for i, k in enumerate(keys)
+    )
+    final = f"SELECT t.*{derived}{peers} FROM ({inner}) t{peer_joins} ORDER BY t.as_of, t.uscc"
     return Plan(steps=tuple(ctes), final=final, sources=tuple(sorted(used)), as_of=as_of, labels=labels)
+
+
+def _peer_step(key: str) -> str:
+    return f"_peers_{key}"
+
+
+def _peer_steps(features: FeatureSet, keys: tuple[str, ...], q: Callable[[str], str]) -> list[tuple[str, str]]:
+    """The peers' features: each entity's own operands once, then per key the largest among the others.
+
+    Peers are the active entities sharing the key at the as-of date (the entity itself
+    excluded); an entity without any has no row, so its peer features are empty.
+    """
+    wanted = {p.operand for p in features.peers}
+    operands = [f for f in features.features if f.name in wanted]
+    sources = sorted({f.source for f in operands} - {"registry"})
+    own = ", ".join(f"{_finish(f, q)} AS {q(f.name)}" for f in operands)
+    key_cols = ", ".join(f"r._key_{k}" for k in keys)
+    base = (
+        f"SELECT r.uscc, r.as_of, r._active, {key_cols}, {own} FROM _reg r "
+        + " ".join(f"LEFT JOIN _f_{name} USING (uscc, as_of)" for name in sources)
+    )
+    steps = [("_peer_base", base)]
+    for k in keys:
+        worst = ", ".join(f"MAX(o.{q(p.operand)}) AS {q(p.name)}" for p in features.peers if p.key == k)
+        steps.append(
+            (
+                _peer_step(k),
+                f"SELECT s.uscc, s.as_of, {worst} FROM _peer_base s JOIN _peer_base o "
+                f"ON o._key_{k} = s._key_{k} AND o.as_of = s.as_of AND o.uscc <> s.uscc AND o._active "
+                "GROUP BY s.uscc, s.as_of",
+            )
+        )
+    return steps
 
 
 def _derived(op: str, terms: list[str]) -> str:
@@ -286,9 +326,9 @@ def _event_agg(src: Source, f: Feature, m: str, anchor: str, d: Dialect) -> str:
     raise AssertionError(f"no SQL for aggregation {f.agg!r} on events")
 
 
-def _registry(feats: tuple[Feature, ...], d: Dialect) -> str:
+def _registry(feats: tuple[Feature, ...], d: Dialect, keys: tuple[str, ...] = ()) -> str:
     q = d.quote
-    cols, joins = [], []
+    cols, joins = [f"r.{k} AS _key_{k}" for k in keys], []
     for i, f in enumerate(feats):
         if f.agg == "age_months":
             cols.append(f"a.m_as_of - {_month(f'r.{f.column}')} AS {q(f.name)}")

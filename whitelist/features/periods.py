@@ -40,11 +40,11 @@ def _month(index: int) -> str:
 
 
 def feature_period(features: FeatureSet, name: str, as_of: date) -> Period | None:
-    """The period of feature ``name`` (a derived feature takes its first operand's); None if unknown."""
-    derived = {d.name: d for d in features.derived}
+    """The period of feature ``name`` (a derived or peer feature takes its first operand's); None if unknown."""
+    derived = {d.name: d.numerator for d in features.derived} | {p.name: p.operand for p in features.peers}
     seen = 0
     while name in derived and seen < 10:
-        name, seen = derived[name].numerator, seen + 1
+        name, seen = derived[name], seen + 1
     feature = next((f for f in features.features if f.name == name), None)
     if feature is None:
         return None

@@ -233,9 +233,24 @@ class DerivedSpec(StrictModel):
         return self.of or (str(self.numerator), str(self.denominator))
 
 
+class PeerSpec(StrictModel):
+    """The worst of some features among the other entities sharing a registry value.
+
+    Related parties share fortunes: a legal representative whose other firms are in arrears,
+    in court or in default, or an address shared with such firms, says something the firm's
+    own records do not yet. Each feature in ``of`` gives one ``<name>_<feature>``.
+    """
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    key: str = Field(description="the registry column shared: legal_rep_id, address_id")
+    of: tuple[str, ...] = Field(min_length=1, description="features whose largest value among the peers is taken")
+    description: str
+
+
 class FeatureFile(StrictModel):
     groups: tuple[GroupSpec, ...]
     derived: tuple[DerivedSpec, ...] = ()
+    peers: tuple[PeerSpec, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -254,6 +269,15 @@ class Feature:
     @property
     def aggregation(self) -> Aggregation:
         return AGGREGATIONS[self.agg]
+
+    @property
+    def text(self) -> bool:
+        """True when the feature holds words (a category, the latest tax grade), not a number."""
+        if self.agg == "category":
+            return True
+        if self.agg in ("last", "value") and self.column is not None:
+            return CONTRACT[self.source].column(self.column).dtype not in ("int", "float")
+        return False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -274,16 +298,39 @@ class Derived:
         return self.operands[0]
 
 
+@dataclass(frozen=True, kw_only=True)
+class Peer:
+    """The largest value of ``operand`` among the other active entities with the same ``key``.
+
+    Empty when no other active entity shares the key (or the entity has none).
+    """
+
+    name: str
+    key: str
+    operand: str
+    description: str
+
+    @property
+    def numerator(self) -> str:
+        """The feature a reason's period is taken from."""
+        return self.operand
+
+
 @dataclass(frozen=True)
 class FeatureSet:
-    """Every feature, in output order, and the ratios derived from them."""
+    """Every feature, in output order, the ones derived from them and their peers' worst."""
 
     features: tuple[Feature, ...]
     derived: tuple[Derived, ...]
+    peers: tuple[Peer, ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
-        return tuple(f.name for f in self.features) + tuple(d.name for d in self.derived)
+        return (
+            tuple(f.name for f in self.features)
+            + tuple(d.name for d in self.derived)
+            + tuple(p.name for p in self.peers)
+        )
 
     def by_source(self) -> dict[str, tuple[Feature, ...]]:
         out: dict[str, list[Feature]] = {}
@@ -346,7 +393,33 @@ def expand(spec: FeatureFile, origin: str = "features") -> FeatureSet:
         if d.name in known:
             raise ConfigError(f"{origin}: derived feature {d.name!r} has the name of another feature")
         derived.append(Derived(name=d.name, op=d.op, operands=d.operands, description=d.description))
-    return FeatureSet(features=tuple(features), derived=tuple(derived))
+    peers = _peers(spec.peers, features, origin)
+    taken = set(known) | {d.name for d in derived}
+    clashes = sorted(p.name for p in peers if p.name in taken)
+    if clashes:
+        raise ConfigError(f"{origin}: peer features {', '.join(clashes)} have the names of other features")
+    return FeatureSet(features=tuple(features), derived=tuple(derived), peers=tuple(peers))
+
+
+def _peers(specs: tuple[PeerSpec, ...], features: list[Feature], origin: str) -> list[Peer]:
+    """Check each peer group's key and features; one Peer per (group, feature)."""
+    registry = CONTRACT["registry"]
+    text = {f.name for f in features if f.text}
+    known = {f.name for f in features}
+    out: list[Peer] = []
+    for p in specs:
+        if p.key not in registry.column_names or p.key == "uscc":
+            raise ConfigError(
+                f"{origin}: peer group {p.name!r}: key {p.key!r} is not a registry column; "
+                f"use one of: {', '.join(c for c in registry.column_names if c != 'uscc')}"
+            )
+        for part in p.of:
+            if part not in known:
+                raise ConfigError(f"{origin}: peer group {p.name!r} uses unknown feature {part!r} (derived ones are not allowed)")
+            if part in text:
+                raise ConfigError(f"{origin}: peer group {p.name!r}: {part!r} is not a number, so it has no worst value")
+            out.append(Peer(name=f"{p.name}_{part}", key=p.key, operand=part, description=p.description))
+    return out
 
 
 def _source(g: GroupSpec, origin: str) -> Source:

@@ -82,7 +82,7 @@ def training_data(table: Path, rows: int) -> dict[str, Any]:
             "label": m.get("label"),
             "window": m.get("window"),
             "inputs": m.get("inputs"),
-            "feature_definitions": len(m.get("features", [])) + len(m.get("derived", [])),
+            "feature_definitions": len(m.get("features", [])) + len(m.get("derived", [])) + len(m.get("peers", [])),
             "engine_version": m.get("engine_version"),
         }
     return out
