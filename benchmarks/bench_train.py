@@ -69,7 +69,6 @@ ABLATIONS: dict[str, tuple[str, ...]] = {
     "coherence": ("si_employees_growth_yoy_3m", "activity_growth_3m", "sales_power_gap_3m", "sales_power_gap_vs_36m_6m"),
     "volatility": ("tax_sales_drawdown_12m", "tax_sales_cv_12m", "power_drawdown_12m", "power_cv_12m"),
     "related_parties": tuple(p.name for p in load_features().peers),
-    "own_history+coherence+volatility": (),  # filled below: the three groups that earned nothing alone
     "persistence": (
         "tax_grade_distinct_count_36m", "tax_arrears_months_since_positive", "si_arrears_months_since_positive",
         "utility_arrears_months_since_positive", "credit_dpd_max_36m", "credit_dpd_months_active_36m",
@@ -77,7 +76,7 @@ ABLATIONS: dict[str, tuple[str, ...]] = {
     ),
 }
 """Issue 19's feature groups, left out one at a time by --ablate to see what each earns."""
-ABLATIONS["own_history+coherence+volatility"] = tuple(
+ABLATIONS["own_history+coherence+volatility"] = tuple(  # the three groups that earned nothing alone
     dict.fromkeys(ABLATIONS["own_history"] + ABLATIONS["coherence"] + ABLATIONS["volatility"])
 )
 TUNING_DATES = "2022-10-31..2023-12-31"
