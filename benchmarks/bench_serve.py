@@ -146,12 +146,12 @@ def start_server(run: Path, model: Path, work: Path, today: date) -> tuple[subpr
 
     config = work / "serve.yaml"
     config.write_text(yaml.safe_dump({"api_keys": [{"id": "bench-risk", "role": "risk", "sha256": key_hash(RISK_KEY)}],
-                                      "access_log": str(work / "access-log.jsonl")}))
+                                      "access_log": {"path": str(work / "access-log.jsonl")}}))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen([str(EXE), "serve", "--run", str(run), "--model", str(model), "--config", str(config),
-                             "--port", str(port), "--today", today.isoformat()], env={**os.environ, "WHITELIST_QR_KEY": QR_KEY},
+                             "--port", str(port), "--today", today.isoformat()], env={**os.environ, "WHITELIST_QR_KEY": QR_KEY, "WHITELIST_LOG_KEY": QR_KEY},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     import urllib.request

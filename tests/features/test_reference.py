@@ -220,3 +220,23 @@ def test_growth_is_empty_only_when_the_year_before_is_empty_or_zero() -> None:
     assert growth({APRIL - 12: "50"}) == -1  # the documented meaning; compile.py gives empty here
     assert growth({APRIL: "60"}) is None
     assert growth({APRIL - 12: "0", APRIL: "60"}) is None
+
+
+def test_every_built_value_lies_within_the_bounds_real_time_payloads_are_held_to(tables: tuple[Compared, Compared]) -> None:
+    """The serving API refuses payload values outside ``feature_bounds``: batch features never are."""
+    from whitelist.features.bounds import feature_bounds
+
+    bounds = feature_bounds(FEATURES)
+    outside = []
+    for table in tables:
+        for name, b in bounds.items():
+            col = table.built[name]
+            if not pd.api.types.is_numeric_dtype(col):
+                continue
+            values = col.dropna().astype("float64")
+            bad = values[(values < b.low) | (values > b.high)]
+            if len(bad):
+                outside.append(f"{table.what}: {name} {bad.iloc[0]!r} not in {b.text()} ({len(bad)} rows)")
+    assert not outside, "\n".join(outside)
+    assert bounds["tax_sales_sum_12m"].high == 12 * CONTRACT["tax"].column("sales").maximum
+    assert bounds["tax_filings_count_12m"].text() == "[0, 12]"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -14,9 +16,10 @@ from tests.scoring.conftest import ScoringCase, scoring_case  # noqa: F401 - the
 from whitelist.scoring.run import RunResult, run_scoring
 from whitelist.serve.app import create_app
 from whitelist.serve.auth import key_hash
-from whitelist.serve.config import ApiKey, ServeConfig
+from whitelist.serve.config import AccessLogConfig, ApiKey, ServeConfig
 
 QR_KEY = "test-qr-signing-key-of-at-least-32-bytes!"
+LOG_KEY = "test-access-log-key-of-at-least-32-bytes"
 KEYS = {"risk": "risk-key-0123456789", "compliance": "compliance-key-0123456789"}
 
 
@@ -35,7 +38,19 @@ class Served:
         return {"X-API-Key": self.manager_key if role == "account_manager" else KEYS[role]}
 
     def log_lines(self) -> list[str]:
-        return self.config.access_log.read_text(encoding="utf-8").splitlines()
+        return self.config.access_log.path.read_text(encoding="utf-8").splitlines()
+
+
+@contextmanager
+def secrets(config: ServeConfig) -> Iterator[None]:
+    """The server's two keys in the environment while an app is made (they are read once, at start)."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv(config.qr.key_env, QR_KEY)
+    mp.setenv(config.access_log.key_env, LOG_KEY)
+    try:
+        yield
+    finally:
+        mp.undo()
 
 
 @pytest.fixture(scope="session")
@@ -57,12 +72,12 @@ def served(
             ApiKey(id="compliance-1", role="compliance", sha256=key_hash(KEYS["compliance"])),
             ApiKey(id="am-1", role="account_manager", sha256=key_hash(manager_key), bank=bank, branch=branch),
         ),
-        access_log=tmp_path_factory.mktemp("serve-log") / "access.jsonl",
+        access_log=AccessLogConfig(path=tmp_path_factory.mktemp("serve-log") / "access.jsonl"),
     )
     today = pd.Timestamp(listed["run_date"].iloc[0]).date()
-    mp = pytest.MonkeyPatch()
-    mp.setenv(config.qr.key_env, QR_KEY)
-    app = create_app(served_run.folder, config, model=scoring_case.model, today=today)
-    mp.undo()
-    return Served(run=served_run, model=scoring_case.model, client=TestClient(app), table=table, config=config,
+    with secrets(config):
+        app = create_app(served_run.folder, config, model=scoring_case.model, today=today)
+    # The session cookie is Secure: the test client talks HTTPS, as a browser to a bank's server.
+    return Served(run=served_run, model=scoring_case.model, client=TestClient(app, base_url="https://testserver"),
+                  table=table, config=config,
                   manager_key=manager_key, manager_branch=(bank, branch), today=today)

@@ -11,9 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.serve.conftest import KEYS, QR_KEY, Served
+from tests.serve.conftest import KEYS, LOG_KEY, QR_KEY, Served, secrets
 from whitelist.core.errors import ConfigError
 from whitelist.core.uscc import check_character
+from whitelist.serve.access_log import code_digest
 from whitelist.serve.app import create_app
 from whitelist.serve.auth import qr_token, verify_qr_token
 from whitelist.serve.config import ApiKey, ServeConfig, load_serve_config
@@ -73,7 +74,7 @@ def test_account_managers_see_their_own_branch_only(served: Served) -> None:
     other = valid[(valid.bank != bank) | (valid.branch != branch)].iloc[0]
     assert served.client.get(f"/v1/decisions/{own.uscc}", headers=served.staff("account_manager")).status_code == 200
     answer = served.client.get(f"/v1/decisions/{other.uscc}", headers=served.staff("account_manager"))
-    assert answer.status_code == 403 and "another branch" in answer.json()["detail"]
+    assert answer.status_code == 404 and answer.json() == {"detail": "not found"}
     for role in ("compliance", "risk"):
         assert served.client.get(f"/v1/decisions/{other.uscc}", headers=served.staff(role)).status_code == 200
 
@@ -157,7 +158,7 @@ def test_every_request_is_logged_without_codes_tokens_keys_or_names(served: Serv
     text = "\n".join(lines)
     for secret in (row.uscc, token, KEYS["risk"]):
         assert secret not in text
-    assert records[0]["uscc_sha256_16"] == records[1]["uscc_sha256_16"]
+    assert records[0]["uscc_hmac16"] == records[1]["uscc_hmac16"] == code_digest(LOG_KEY.encode(), row.uscc)
 
 
 def test_health_and_the_openapi_spec(served: Served) -> None:
@@ -174,14 +175,18 @@ def test_a_model_other_than_the_runs_is_refused(served: Served, tmp_path, monkey
         if f.is_file():
             (other / f.name).write_bytes(f.read_bytes())
     (other / "model.txt").write_text((served.model / "model.txt").read_text() + "\n")
-    monkeypatch.setenv(served.config.qr.key_env, QR_KEY)
-    with pytest.raises(ConfigError, match="not the model of run"):
+    with secrets(served.config), pytest.raises(ConfigError, match="not the model of run"):
         create_app(served.run.folder, served.config, model=other)
 
 
-def test_the_server_refuses_to_start_without_a_qr_key(served: Served, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_server_refuses_to_start_without_its_keys(served: Served, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(served.config.qr.key_env, "short")
-    with pytest.raises(ConfigError, match="at least 32 bytes"):
+    monkeypatch.setenv(served.config.access_log.key_env, LOG_KEY)
+    with pytest.raises(ConfigError, match="WHITELIST_QR_KEY must hold the QR tokens' signing key, at least 32 bytes"):
+        create_app(served.run.folder, served.config)
+    monkeypatch.setenv(served.config.qr.key_env, QR_KEY)
+    monkeypatch.delenv(served.config.access_log.key_env)
+    with pytest.raises(ConfigError, match="WHITELIST_LOG_KEY must hold the access log's code key"):
         create_app(served.run.folder, served.config)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 from typer.testing import CliRunner
 
-from tests.serve.conftest import QR_KEY, Served
+from tests.serve.conftest import LOG_KEY, QR_KEY, Served
 from whitelist.cli.main import app
 from whitelist.core.config import parse_config
 from whitelist.serve.auth import key_hash, verify_qr_token
@@ -60,11 +60,11 @@ def _free_port() -> int:
 def test_serve_starts_a_real_server_that_answers_over_http(served: Served, tmp_path: Path) -> None:
     config = tmp_path / "serve.yaml"
     settings = served.config.model_dump(mode="json")
-    settings["access_log"] = str(tmp_path / "access.jsonl")
+    settings["access_log"]["path"] = str(tmp_path / "access.jsonl")
     parse_config(ServeConfig, settings)
     config.write_text(yaml.safe_dump(settings), encoding="utf-8")
     port = _free_port()
-    env = {**os.environ, "WHITELIST_QR_KEY": QR_KEY}
+    env = {**os.environ, "WHITELIST_QR_KEY": QR_KEY, "WHITELIST_LOG_KEY": LOG_KEY}
     exe = Path(sys.executable).with_name("whitelist")
     proc = subprocess.Popen([str(exe), "serve", "--run", str(served.run.folder), "--config", str(config),
                              "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

@@ -45,6 +45,7 @@ app.command("report")(explain.report)
 app.command("serve")(serve.serve)
 app.command("serve-key")(serve.serve_key)
 app.command("qr-tokens")(serve.qr_tokens)
+app.command("log-digest")(serve.log_digest)
 app.command("demo")(demo.demo)
 
 

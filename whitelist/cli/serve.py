@@ -1,4 +1,5 @@
-"""``whitelist serve``: the lookup API for one run; ``serve-key`` and ``qr-tokens`` make its credentials."""
+"""``whitelist serve``: the lookup API for one run; ``serve-key`` and ``qr-tokens`` make its credentials,
+``log-digest`` finds a code in its access log."""
 
 from __future__ import annotations
 
@@ -40,8 +41,9 @@ def serve(
     summary_table("Serving", ["", ""], [
         ("run", str(run)), ("address", f"http://{host}:{port}"), ("staff keys", len(settings.api_keys)),
         ("roles", ", ".join(roles) or "none (QR lookups only)"), ("real-time scores", "on" if model else "off"),
-        ("access log", str(settings.access_log)), ("API spec", f"http://{host}:{port}/docs"),
-        ("review pages", f"http://{host}:{port}/review"), ("validity checked on", today or "the system date"),
+        ("access log", str(settings.access_log.path)), ("API spec", f"http://{host}:{port}/docs"),
+        ("review pages", f"http://{host}:{port}/review"),
+        ("session cookie", "plain HTTP (plain_http: true)" if settings.plain_http else "Secure (HTTPS only)"), ("validity checked on", today or "the system date"),
     ], text=True)
     # The run's decisions stay in memory for the server's life: moved out of the collector's reach, its
     # millions of values are not re-scanned at every full collection (pauses of 100 ms and more otherwise).
@@ -99,3 +101,16 @@ def qr_tokens(
     path = write_bytes(out, buffer.getvalue().encode("utf-8-sig"))
     summary_table("QR tokens", ["measure", "value"], [("pre-approved enterprises", len(listed))])
     written([path])
+
+
+def log_digest(
+    codes: list[str] = typer.Option(..., "--code", help="An enterprise's USCC (repeatable)."),
+    config: Path | None = typer.Option(None, "--config", help="Serving config (default: the embedded one)."),
+) -> None:
+    """What the access log records for each code: its keyed digest (needs the server's log key in the environment)."""
+    from whitelist.serve.access_log import code_digest
+    from whitelist.serve.config import load_serve_config
+
+    settings = load_serve_config(config)
+    key = settings.log_key()
+    summary_table("Access log digests", ["uscc", "uscc_hmac16"], [(c, code_digest(key, c)) for c in codes], text=True)

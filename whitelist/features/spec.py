@@ -18,6 +18,11 @@ from whitelist.core.errors import ConfigError
 from whitelist.sources.contract import CONTRACT, Source
 
 Kind = Literal["window", "state", "history", "entity"]
+Range = Literal[
+    "column", "column_sum", "records", "months", "spread", "growth", "ratio", "fraction",
+    "lifetime_months", "days", "edges", "text",
+]
+"""How a feature's possible values follow from its column's contract bounds (``features/bounds.py``)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,6 +37,8 @@ class Aggregation:
     grains: tuple[str, ...] = ("month", "month_per_loan", "year", "event")
     missing: str = "null"
     """Value for an enterprise with no record: 'zero' or 'null' (documented per feature)."""
+    range: Range = "column"
+    """Which values are possible, given the column's bounds and the window (checked on real-time payloads)."""
 
 
 _PERIODIC = ("month", "month_per_loan", "year")
@@ -39,15 +46,21 @@ _PERIODIC = ("month", "month_per_loan", "year")
 AGGREGATIONS: dict[str, Aggregation] = {
     a.name: a
     for a in (
-        Aggregation(name="sum", kind="window", description="sum over the window", missing="zero"),
+        Aggregation(name="sum", range="column_sum", kind="window", description="sum over the window", missing="zero"),
         Aggregation(name="mean", kind="window", description="mean of the records in the window"),
         Aggregation(name="max", kind="window", description="largest value in the window"),
         Aggregation(name="min", kind="window", description="smallest value in the window"),
         Aggregation(
-            name="count", kind="window", needs_column=False, description="records in the window", missing="zero"
+            name="count",
+            range="records",
+            kind="window",
+            needs_column=False,
+            description="records in the window",
+            missing="zero",
         ),
         Aggregation(
             name="last",
+            range="column",
             kind="window",
             numeric=False,
             grains=("month", "year"),
@@ -55,6 +68,7 @@ AGGREGATIONS: dict[str, Aggregation] = {
         ),
         Aggregation(
             name="distinct_count",
+            range="records",
             kind="window",
             numeric=False,
             description="distinct values in the window",
@@ -62,6 +76,7 @@ AGGREGATIONS: dict[str, Aggregation] = {
         ),
         Aggregation(
             name="months_active",
+            range="months",
             kind="window",
             grains=_PERIODIC,
             description="months in the window with a positive value",
@@ -69,6 +84,7 @@ AGGREGATIONS: dict[str, Aggregation] = {
         ),
         Aggregation(
             name="missing_months",
+            range="months",
             kind="window",
             needs_column=False,
             grains=("month", "month_per_loan"),
@@ -76,54 +92,63 @@ AGGREGATIONS: dict[str, Aggregation] = {
         ),
         Aggregation(
             name="slope",
+            range="spread",
             kind="window",
             grains=_PERIODIC,
             description="least-squares slope per month of the values in the window",
         ),
         Aggregation(
             name="growth_yoy",
+            range="growth",
             kind="window",
             grains=_PERIODIC,
             description="sum over the window / sum over the same window a year earlier - 1",
         ),
         Aggregation(
             name="ratio_recent",
+            range="ratio",
             kind="window",
             grains=_PERIODIC,
             description="sum over the window / sum over the window before it",
         ),
         Aggregation(
             name="growth_2y",
+            range="growth",
             kind="window",
             grains=_PERIODIC,
             description="sum over the window / sum over the same window two years earlier - 1",
         ),
         Aggregation(
             name="vs_36m",
+            range="ratio",
             kind="window",
             grains=_PERIODIC,
             description="mean of the window's values / mean of the values of the 36 months ending with it",
         ),
         Aggregation(
             name="drawdown",
+            range="fraction",
             kind="window",
             grains=("month", "year"),
             description="1 - the latest value / the largest value in the window (a fall from the peak)",
         ),
         Aggregation(
             name="cv",
+            range="ratio",
             kind="window",
             grains=_PERIODIC,
             description="standard deviation / mean of the window's values (volatility)",
         ),
         Aggregation(
             name="months_since_positive",
+            range="lifetime_months",
             kind="history",
             grains=_PERIODIC,
             description="months from the latest known month with a positive value to the as-of date",
         ),
         Aggregation(
             name="open_count",
+            range="records",
             kind="state",
             needs_column=False,
             grains=("event",),
@@ -132,6 +157,7 @@ AGGREGATIONS: dict[str, Aggregation] = {
         ),
         Aggregation(
             name="ever_count",
+            range="records",
             kind="state",
             needs_column=False,
             grains=("event",),
@@ -140,6 +166,7 @@ AGGREGATIONS: dict[str, Aggregation] = {
         ),
         Aggregation(
             name="days_since_last",
+            range="days",
             kind="state",
             needs_column=False,
             grains=("event",),
@@ -147,26 +174,29 @@ AGGREGATIONS: dict[str, Aggregation] = {
         ),
         Aggregation(
             name="months_since_first",
+            range="lifetime_months",
             kind="history",
             needs_column=False,
             grains=_PERIODIC,
             description="months from the first known record to the as-of date",
         ),
         Aggregation(
-            name="age_months", kind="entity", grains=("entity",), description="months since the date in the column"
+            name="age_months", range="lifetime_months", kind="entity", grains=("entity",), description="months since the date in the column"
         ),
         Aggregation(name="value", kind="entity", grains=("entity",), description="the registry's value"),
         Aggregation(
             name="band",
+            range="edges",
             kind="entity",
             grains=("entity",),
             description="the largest of the declared edges not above the registry's value (empty below the first)",
         ),
         Aggregation(
-            name="category", kind="entity", grains=("entity",), numeric=False, description="the registry's category"
+            name="category", range="text", kind="entity", grains=("entity",), numeric=False, description="the registry's category"
         ),
         Aggregation(
             name="shared_count",
+            range="records",
             kind="entity",
             grains=("entity",),
             numeric=False,

@@ -1,13 +1,15 @@
 """The access log: one JSON line per request, so every lookup can be accounted for.
 
-It holds no personal data and no secret: an enterprise's code appears only as the first 16
-hex digits of its SHA-256 (an auditor hashes a code to find its lookups), callers by their
-key's id, never the key or the token.
+It holds no personal data and no secret: an enterprise's code appears only as the first 16 hex
+digits of its HMAC-SHA256 under the log key (a plain hash of a public code is reversed by hashing
+the registry; an auditor with the key runs `whitelist log-digest` to find a code's lookups),
+callers by their key's id, never the key or the token.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import threading
 from datetime import datetime, timezone
@@ -15,18 +17,23 @@ from pathlib import Path
 from typing import Any
 
 
-def code_digest(uscc: str) -> str:
-    return hashlib.sha256(uscc.encode()).hexdigest()[:16]
+def code_digest(key: bytes, uscc: str) -> str:
+    """What the log records for ``uscc``: 16 hex digits of its HMAC-SHA256 under the log key."""
+    return hmac.new(key, uscc.encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()[:16]
 
 
 class AccessLog:
     """Appends a line per request and flushes it, so a crash loses no record already answered."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, key: bytes) -> None:
         self.path = path
+        self.key = key
         path.parent.mkdir(parents=True, exist_ok=True)
         self._file = open(path, "a", encoding="utf-8")  # noqa: SIM115 - kept open for the server's life
         self._lock = threading.Lock()
+
+    def digest(self, uscc: str | None) -> str | None:
+        return code_digest(self.key, uscc) if uscc else None
 
     def write(self, **record: Any) -> None:
         line = json.dumps(

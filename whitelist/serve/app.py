@@ -7,13 +7,14 @@
     GET  /health                  liveness and the run served; /openapi.json the spec
     /review ...                   the review pages for staff in a browser (pages.py)
 
-Every request is written to the access log. Errors are JSON ``{"detail": ...}``: 401 without
-valid credentials, 403 outside the caller's role or branch, 404 not found, 422 for a malformed
-code or payload, with a message that says what to fix.
+Every request is written to the access log, and passes ``guard.Guard`` first (credentials before
+bodies, a size limit, security headers). Errors are JSON ``{"detail": ...}``: 401 without valid
+credentials, 403 outside the caller's role, 404 not found (an enterprise of another branch answers
+exactly as an unknown code does, so a manager's key cannot tell which codes another branch listed),
+413 for a body over the limit, 422 for a malformed code or payload, with a message that says what to fix.
 """
 
 
-import time
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -25,9 +26,10 @@ from whitelist import __version__
 from whitelist.core.errors import InputDataError
 from whitelist.core.uscc import problem
 from whitelist.explain.run_folder import RunFolder
-from whitelist.serve.access_log import AccessLog, code_digest
-from whitelist.serve.auth import OTHER_BRANCH, Caller, KeyRing, verify_qr_token
+from whitelist.serve.access_log import AccessLog
+from whitelist.serve.auth import Caller, KeyRing, verify_qr_token
 from whitelist.serve.config import ServeConfig
+from whitelist.serve.guard import Guard
 from whitelist.serve.lookup import RunIndex
 from whitelist.serve.pages import add_review_pages, read_names
 from whitelist.serve.realtime import RealtimeScorer, Value
@@ -107,8 +109,9 @@ class ScoreOut(BaseModel):
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "no valid token or key"},
-    403: {"model": ErrorBody, "description": "outside the caller's role or branch"},
-    404: {"model": ErrorBody, "description": "not found"},
+    403: {"model": ErrorBody, "description": "outside the caller's role"},
+    404: {"model": ErrorBody, "description": "not found, or another branch's"},
+    413: {"model": ErrorBody, "description": "request body over the configured limit"},
     422: {"model": ErrorBody, "description": "malformed code or payload"},
 }
 
@@ -130,7 +133,7 @@ def create_app(
     index = RunIndex(run)
     keys = KeyRing(config)
     qr_key = config.qr_key()
-    log = AccessLog(config.access_log)
+    log = AccessLog(config.access_log.path, config.log_key())
     scorer = RealtimeScorer(folder, model) if model is not None else None
 
     def now() -> date:
@@ -141,20 +144,6 @@ def create_app(
         description="Pre-approval lookups, decisions and real-time scores of one whitelist run.",
     )
     app.state.scorer = scorer
-
-    @app.middleware("http")
-    async def access(request: Request, call_next: Any) -> Any:
-        start = time.perf_counter()
-        response = await call_next(request)
-        code = request.path_params.get("uscc") or getattr(request.state, "uscc", None)
-        caller: Caller | None = getattr(request.state, "caller", None)
-        log.write(
-            method=request.method, route=getattr(request.scope.get("route"), "path", "(no route)"),
-            status=response.status_code, ms=round((time.perf_counter() - start) * 1000, 3),
-            caller=caller.id if caller else None, role=caller.role if caller else None,
-            uscc_sha256_16=code_digest(code) if isinstance(code, str) else None,
-        )
-        return response
 
     def staff(request: Request, x_api_key: Annotated[str | None, Header()] = None) -> Caller:
         caller = keys.caller(x_api_key) if x_api_key else None
@@ -188,17 +177,15 @@ def create_app(
         if found is None or not found.preapproved(now()):
             raise HTTPException(status_code=404, detail=NOT_FOUND)
         if caller.kind == "key" and not caller.sees(found.bank, found.branch):
-            raise HTTPException(status_code=403, detail=OTHER_BRANCH["en"])
+            raise HTTPException(status_code=404, detail=NOT_FOUND)  # another branch's: the same as no such code
         return found.preapproval()
 
     @app.get("/v1/decisions/{uscc}", response_model=DecisionOut, responses=ERRORS)
     def decision(uscc: Annotated[str, PathParam(pattern=USCC_PATTERN)], caller: Annotated[Caller, Depends(staff)]) -> Any:
         _checked_code(uscc)
         found = index.get(uscc)
-        if found is None:
+        if found is None or not caller.sees(found.bank, found.branch):  # another branch's reads as unknown
             raise HTTPException(status_code=404, detail=NOT_FOUND)
-        if not caller.sees(found.bank, found.branch):
-            raise HTTPException(status_code=403, detail=OTHER_BRANCH["en"])
         return found.full()
 
     @app.post("/v1/score", response_model=ScoreOut, responses=ERRORS)
@@ -214,5 +201,6 @@ def create_app(
         except InputDataError as error:
             raise HTTPException(status_code=422, detail=str(error)) from None
 
-    add_review_pages(app, folder, index, keys, read_names(raw, index))
+    add_review_pages(app, folder, index, keys, read_names(raw, index), config)
+    app.add_middleware(Guard, keys=keys, log=log, max_body=config.max_body_bytes)
     return app

@@ -34,7 +34,7 @@ def qr_token(key: bytes, uscc: str, expires: date) -> str:
 def verify_qr_token(key: bytes, uscc: str, token: str, today: date, max_days: int) -> bool:
     """True when ``token`` was signed for ``uscc`` and is neither expired nor valid implausibly long."""
     stamp, _, signature = token.partition(".")
-    if len(stamp) != 8 or not stamp.isdigit() or not signature:
+    if len(stamp) != 8 or not stamp.isascii() or not stamp.isdigit() or not signature or not signature.isascii():
         return False
     try:
         expires = date(int(stamp[:4]), int(stamp[4:6]), int(stamp[6:]))
@@ -46,16 +46,12 @@ def verify_qr_token(key: bytes, uscc: str, token: str, today: date, max_days: in
 
 
 def key_hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
+    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def new_api_key() -> str:
     """A fresh random key (give it to the caller once; only its hash goes into the config)."""
     return secrets.token_urlsafe(32)
-
-OTHER_BRANCH = {"en": "this enterprise is assigned to another branch", "zh": "该企业属于其他网点"}
-"""What an account manager is told of another branch's enterprise, by the API and the review pages."""
-
 
 @dataclass(frozen=True)
 class Caller:

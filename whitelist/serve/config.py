@@ -48,11 +48,23 @@ class QrTokens(StrictModel):
     min_key_bytes: int = Field(32, ge=16)
 
 
+class AccessLogConfig(StrictModel):
+    path: Path = Field(Path("access-log.jsonl"), description="JSON lines, one per request; relative to the working folder")
+    key_env: str = Field("WHITELIST_LOG_KEY", pattern=r"^[A-Z_][A-Z0-9_]*$",
+                         description="environment variable holding the HMAC key of the codes in the log")
+    min_key_bytes: int = Field(32, ge=16)
+
+
 class ServeConfig(StrictModel):
     version: int = 1
     qr: QrTokens = QrTokens()
     api_keys: tuple[ApiKey, ...] = ()
-    access_log: Path = Field(Path("access-log.jsonl"), description="JSON lines, one per request; relative to the working folder")
+    access_log: AccessLogConfig = AccessLogConfig()
+    max_body_bytes: int = Field(65_536, ge=1_024, le=64 * 1024 * 1024,
+                                description="a request body larger than this is refused (413) before it is read")
+    plain_http: bool = Field(False, description="true only when browsers reach the server over plain HTTP with no "
+                             "TLS proxy in front: the session cookie then goes without its Secure flag")
+    session_hours: int = Field(8, ge=1, le=24, description="a review-page login lasts this long unless logged out")
 
     @model_validator(mode="after")
     def _unique(self) -> ServeConfig:
@@ -64,14 +76,26 @@ class ServeConfig(StrictModel):
 
     def qr_key(self) -> bytes:
         """The QR signing key from the environment; a missing or short key stops the server at start."""
-        value = os.environ.get(self.qr.key_env, "")
-        if len(value.encode()) < self.qr.min_key_bytes:
-            raise ConfigError(
-                f"environment variable {self.qr.key_env} must hold the QR tokens' signing key, at least "
-                f"{self.qr.min_key_bytes} bytes (got {len(value.encode())}); set it, e.g. to the output of "
-                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
-            )
-        return value.encode()
+        return _secret(self.qr.key_env, self.qr.min_key_bytes, "the QR tokens' signing key")
+
+    def log_key(self) -> bytes:
+        """The access log's code key from the environment: a code's digest in the log is its HMAC under it.
+
+        A plain hash of a public code is reversed by hashing the registry; a keyed one is not, and
+        an auditor holding the key computes a code's digest with `whitelist log-digest`.
+        """
+        return _secret(self.access_log.key_env, self.access_log.min_key_bytes, "the access log's code key")
+
+
+def _secret(env: str, min_bytes: int, what: str) -> bytes:
+    """A key from the environment; a missing or short one stops the command at start."""
+    value = os.environ.get(env, "")
+    if len(value.encode()) < min_bytes:
+        raise ConfigError(
+            f"environment variable {env} must hold {what}, at least {min_bytes} bytes (got {len(value.encode())}); "
+            "set it, e.g. to the output of `python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+        )
+    return value.encode()
 
 
 def load_serve_config(path: Path | None = None) -> ServeConfig:

@@ -8,6 +8,7 @@ enterprises only.
 
 from __future__ import annotations
 
+import secrets
 import threading
 from pathlib import Path
 from typing import Any
@@ -20,9 +21,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from whitelist.explain.page import render_decision
 from whitelist.explain.report import render_report
 from whitelist.explain.run_folder import RunFolder
-from whitelist.serve.auth import OTHER_BRANCH, Caller, KeyRing, key_hash
+from whitelist.serve.auth import Caller, KeyRing, key_hash
+from whitelist.serve.config import ServeConfig
 from whitelist.serve.lookup import RunIndex
-from whitelist.serve.sessions import COOKIE, Sessions
+from whitelist.serve.sessions import COOKIE, FORM_COOKIE, Sessions
 
 MAX_RESULTS = 100
 
@@ -42,9 +44,11 @@ def read_names(raw: Path | None, index: RunIndex) -> dict[str, str]:
             if n and index.get(c) is not None}
 
 
-def add_review_pages(app: FastAPI, folder: RunFolder, index: RunIndex, keys: KeyRing, names: dict[str, str]) -> None:
+def add_review_pages(
+    app: FastAPI, folder: RunFolder, index: RunIndex, keys: KeyRing, names: dict[str, str], config: ServeConfig
+) -> None:
     env = _env()
-    sessions = Sessions()
+    sessions = Sessions(config.session_hours)
     report_lock = threading.Lock()
     report: list[str] = []
 
@@ -55,33 +59,51 @@ def add_review_pages(app: FastAPI, folder: RunFolder, index: RunIndex, keys: Key
             request.state.caller = caller
         return caller
 
-    def page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
-        return HTMLResponse(env.get_template(name).render(**context), status_code=status)
+    def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        """A page; a logged-in one carries the logout form's token, bound to this browser's session."""
+        token = sessions.form_token(request.cookies.get(COOKIE) or "") if context.get("caller") else None
+        return HTMLResponse(env.get_template(name).render(form_token=token, **context), status_code=status)
+
+    def login_page(request: Request, status: int = 200, error: str | None = None) -> HTMLResponse:
+        """The login form, its token bound to a fresh pre-login cookie (only this browser can post it)."""
+        bound = secrets.token_urlsafe(32)
+        response = page(request, "login.html.j2", status=status, caller=None, error=error,
+                        login_token=sessions.form_token(bound))
+        response.set_cookie(FORM_COOKIE, bound, max_age=3600, httponly=True, samesite="strict", path="/review",
+                            secure=not config.plain_http)
+        return response
 
     def to_login() -> RedirectResponse:
         return RedirectResponse("/review/login", status_code=303)
 
     @app.get("/review/login", include_in_schema=False)
     def login_form(request: Request) -> Response:
-        return page("login.html.j2", caller=None, error=None)
+        return login_page(request)
 
     @app.post("/review/login", include_in_schema=False)
     async def login(request: Request) -> Response:
         form = parse_qs((await request.body()).decode("utf-8", "replace"))
+        if not sessions.form_ok(request.cookies.get(FORM_COOKIE), (form.get("form_token") or [""])[0]):
+            return login_page(request, status=403, error="登录表单已过期，请重新登录 / This form has expired: log in again.")
         presented = (form.get("key") or [""])[0]
         caller = keys.caller(presented) if presented else None
         if caller is None:
-            return page("login.html.j2", status=401, caller=None, error="密钥无效 / This key is not valid.")
+            return login_page(request, status=401, error="密钥无效 / This key is not valid.")
         request.state.caller = caller
         response = RedirectResponse("/review", status_code=303)
         response.set_cookie(COOKIE, sessions.issue(key_hash(presented)), max_age=sessions.seconds, httponly=True,
-                            samesite="strict", path="/review")
+                            samesite="strict", path="/review", secure=not config.plain_http)
         return response
 
     @app.post("/review/logout", include_in_schema=False)
-    def logout() -> Response:
+    async def logout(request: Request) -> Response:
+        session = request.cookies.get(COOKIE)
+        form = parse_qs((await request.body()).decode("utf-8", "replace"))
+        if not sessions.form_ok(session, (form.get("form_token") or [""])[0]):
+            return RedirectResponse("/review", status_code=303)  # not this browser's form: nothing changes
+        sessions.end(session)  # every copy of the cookie stops working, not only this one
         response = to_login()
-        response.delete_cookie(COOKIE, path="/review")
+        response.delete_cookie(COOKIE, path="/review", secure=not config.plain_http, httponly=True, samesite="strict")
         return response
 
     @app.get("/review", include_in_schema=False)
@@ -104,7 +126,7 @@ def add_review_pages(app: FastAPI, folder: RunFolder, index: RunIndex, keys: Key
                     truncated = True
                     break
                 results.append({**d.row, "name": names.get(c)})
-        return page("search.html.j2", caller=caller, q=text, results=results, truncated=truncated, names=bool(names),
+        return page(request, "search.html.j2", caller=caller, q=text, results=results, truncated=truncated, names=bool(names),
                     run_date=folder.manifest.get("run_date"), scanned=f"{index.size:,}")
 
     @app.get("/review/decisions/{uscc}", include_in_schema=False)
@@ -113,10 +135,8 @@ def add_review_pages(app: FastAPI, folder: RunFolder, index: RunIndex, keys: Key
         if caller is None:
             return to_login()
         found = index.get(uscc)
-        if found is None:
-            return page("message.html.j2", status=404, caller=caller, message=f"{uscc}: 未找到 / not in this run")
-        if not caller.sees(found.bank, found.branch):
-            return page("message.html.j2", status=403, caller=caller, message=f"{OTHER_BRANCH['zh']} / {OTHER_BRANCH['en']}")
+        if found is None or not caller.sees(found.bank, found.branch):  # another branch's reads as unknown
+            return page(request, "message.html.j2", status=404, caller=caller, message=f"{uscc}: 未找到 / not in this run")
         return HTMLResponse(render_decision(folder, uscc))
 
     @app.get("/review/report", include_in_schema=False)
@@ -125,7 +145,8 @@ def add_review_pages(app: FastAPI, folder: RunFolder, index: RunIndex, keys: Key
         if caller is None:
             return to_login()
         if caller.role == "account_manager":
-            return page("message.html.j2", status=403, caller=caller, message="合规报告仅限合规与风险 / compliance and risk only")
+            return page(request, "message.html.j2", status=403, caller=caller,
+                        message="合规报告仅限合规与风险 / compliance and risk only")
         with report_lock:
             if not report:
                 report.append(render_report(folder))

@@ -20,6 +20,7 @@ from whitelist.core.config import parse_config
 from whitelist.core.errors import ConfigError, InputDataError, preview
 from whitelist.core.io import file_sha256
 from whitelist.explain.run_folder import RunFolder
+from whitelist.features.bounds import feature_bounds
 from whitelist.features.spec import load_features
 from whitelist.models.artefact import ModelArtefact, model_digest
 from whitelist.models.reasons import DEFAULT_REASONS, load_reasons
@@ -56,6 +57,7 @@ class RealtimeScorer:
         self.as_of = date.fromisoformat(manifest["as_of"])
         self.run_date = date.fromisoformat(manifest["run_date"])
         self.features = load_features()
+        self.bounds = feature_bounds(self.features)
         self.explain = self.artefact.explainer()
         # A category's code is its place among the trained levels (an unseen one is missing), as
         # ModelArtefact.array makes it.
@@ -87,6 +89,24 @@ class RealtimeScorer:
                 out[0, j] = float(value)
         return out
 
+    def _check_values(self, values: dict[str, Value]) -> None:
+        """Numbers must be finite and within what the data contract lets the feature be, as in a batch run."""
+        for f in self.required:
+            value = values[f]
+            if value is None or isinstance(value, str) or f in self.artefact.categories:
+                continue
+            try:
+                number = float(value)
+            except OverflowError:  # an integer too large for any float
+                number = np.inf
+            if not np.isfinite(number):
+                raise InputDataError(f"features: {f!r} must be a finite number or null, got {value!r}")
+            bounds = self.bounds.get(f)
+            if bounds is not None and not bounds.admits(number):
+                raise InputDataError(
+                    f"features: {f!r} = {value!r} is outside the values its sources allow, {bounds.text()}"
+                )
+
     def score(self, uscc: str, values: dict[str, Value]) -> dict[str, Any]:
         missing = [f for f in self.required if f not in values]
         unknown = [f for f in values if f not in self.required and f not in OPTIONAL]
@@ -97,6 +117,7 @@ class RealtimeScorer:
             if unknown:
                 problems.append(f"unknown feature(s) {preview(unknown)}")
             raise InputDataError(f"features: {'; '.join(problems)}; the model and policy read {len(self.required)} features")
+        self._check_values(values)
         row = {"uscc": uscc, **{f: values.get(f) for f in OPTIONAL}, "legal_rep_id": None}
         for f in self.required:  # an absent number is NaN, as in a feature table; text stays text
             value = values[f]
