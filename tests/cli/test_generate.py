@@ -71,3 +71,7 @@ def test_demo_lays_out_every_stage_down_to_the_whitelist_run(tmp_path: Path) -> 
     assert any((run / "extracts").rglob("*.xlsx"))
     assert "whitelisted" in flat and "averagerate" in flat
     assert (out / "report.html").is_file() and any((run / "explanations").glob("*.html"))
+    before = (run / "whitelist.parquet").read_bytes()
+    again = runner.invoke(app, ["demo", "--enterprises", "5000", "--out", str(out)])
+    assert again.exit_code == 1 and "already holds files" in again.output and "never overwrites" in again.output
+    assert (run / "whitelist.parquet").read_bytes() == before  # the earlier run is untouched

@@ -33,7 +33,7 @@ def test_validate_writes_the_folder_and_summarises(tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["--end", "31/12/2024"], "--end: expected a date as YYYY-MM-DD, got '31/12/2024'"),
-        (["--encoding", "klingon"], "expected a known text encoding, got 'klingon'"),
+        (["--encoding", "klingon"], "expected one of utf-8, utf-8-sig, gb18030, gbk (what government exports use), got 'klingon'"),
     ],
 )
 def test_bad_options_exit_1_with_the_reason(tmp_path: Path, args: list[str], message: str) -> None:

@@ -51,6 +51,17 @@ def test_a_whitelisted_page_shows_limit_rate_and_dates(scored_run: RunResult) ->
     assert str(row["valid_until"]) in html
 
 
+def test_repairs_are_listed_only_where_there_are_some_never_as_nan(scored_run: RunResult) -> None:
+    wl = pd.read_parquet(scored_run.folder / "whitelist.parquet")
+    folder = RunFolder.open(scored_run.folder)
+    none = wl[wl["repair_zh"].isna()].iloc[0]
+    some = wl[wl["repair_zh"].notna()].iloc[0]
+    html = render_decision(folder, none["uscc"])
+    assert "What the enterprise can repair" not in html and "<li>nan</li>" not in html
+    html = render_decision(folder, some["uscc"])
+    assert f"<li>{some['repair_zh']}</li>" in html and f"<li>{some['repair_en']}</li>" in html
+
+
 def test_unknown_codes_and_folders_are_named(scored_run: RunResult, tmp_path: Path) -> None:
     with pytest.raises(InputDataError, match=r"'91330000MA0000000X': not in .*whitelist.parquet"):
         render_decision(RunFolder.open(scored_run.folder), "91330000MA0000000X")

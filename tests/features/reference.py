@@ -423,16 +423,16 @@ def _considered(established: date | None, at: Point) -> bool:
     return established is not None and established <= at.cutoff
 
 
-def _active(established: date | None, ended: date | None, at: Point) -> bool:
-    """Considered, and not revoked or cancelled by the cutoff."""
-    return _considered(established, at) and (ended is None or ended > at.cutoff)
+def _active(established: date | None, status: str | None, ended: date | None, at: Point) -> bool:
+    """Considered, and in business at the cutoff: active, or ended after it (ended with no date: ended)."""
+    return _considered(established, at) and (status == "active" or (ended is not None and ended > at.cutoff))
 
 
 def active_entities(registry: pd.DataFrame, as_of: date) -> set[str]:
     """Entities established by the registry's cutoff and not revoked or cancelled by then."""
     at = point(CONTRACT["registry"], as_of)
-    rows = zip(registry["uscc"], registry["established"], registry["status_date"])
-    return {str(u) for u, established, ended in rows if _active(established, ended, at)}
+    rows = zip(registry["uscc"], registry["established"], registry["status"], registry["status_date"])
+    return {str(u) for u, established, status, ended in rows if _active(established, status, ended, at)}
 
 
 def registry_values(
@@ -441,7 +441,7 @@ def registry_values(
     """The registry's features of every entity considered at ``as_of`` (others have none)."""
     at = point(CONTRACT["registry"], as_of)
     rows = registry.to_dict("records")
-    active = [r for r in rows if _active(r["established"], r["status_date"], at)]
+    active = [r for r in rows if _active(r["established"], r["status"], r["status_date"], at)]
     sharing = {f.name: Counter(r[f.column] for r in active) for f in features if f.agg == "shared_count"}
     out: dict[str, dict[str, Value]] = {}
     for row in (r for r in rows if _considered(r["established"], at)):

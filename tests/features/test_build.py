@@ -17,9 +17,11 @@ from hypothesis import strategies as st
 
 from whitelist.core.errors import ConfigError, InputDataError
 from whitelist.features.build import build_features, manifest_path, parse_as_of
+from whitelist.sources.validate import validate_folder
 from whitelist.features.compile import bound
 from whitelist.features.spec import load_features
 from whitelist.sources.contract import CONTRACT
+from whitelist.sources.validate import QUALITY_REPORT, sealed_files
 
 FEATURES = load_features()
 AS_OF = date(2023, 6, 30)
@@ -28,6 +30,14 @@ AS_OF = date(2023, 6, 30)
 def _build(folder: Path, out: Path, as_of: list[date], labels: bool = False) -> pd.DataFrame:
     build_features(folder, as_of, out, FEATURES, labels=labels, memory_limit="1GB")
     return pd.read_parquet(out)
+
+
+def _reseal(folder: Path) -> None:
+    """Record a hand-edited validated folder's files in its report, as validation would have written them."""
+    report = folder / QUALITY_REPORT
+    quality = json.loads(report.read_text(encoding="utf-8"))
+    quality["files"] = sealed_files(folder)
+    report.write_text(json.dumps(quality), encoding="utf-8")
 
 
 def _spoil_the_future(src: Path, dst: Path, as_of: date, rng: np.random.Generator) -> int:
@@ -64,6 +74,7 @@ def _spoil_the_future(src: Path, dst: Path, as_of: date, rng: np.random.Generato
         table = pd.concat([table[~unknown], future, extra], ignore_index=True)
         table.to_parquet(path, index=False)
         touched += int(unknown.sum()) + len(extra)
+    _reseal(dst)
     return touched
 
 
@@ -153,6 +164,42 @@ def test_labelled_population_is_every_active_registry_entity(province: tuple[Pat
     assert set(frame["uscc"]) - visits  # firms that later failed are in the training population
 
 
+def test_an_entity_out_of_business_with_no_end_date_is_in_no_population(province: tuple[Path, Path], tmp_path: Path) -> None:
+    """One rule (``sources.status``) for features and scoring: revoked without a date is out of business."""
+    from whitelist.scoring.inputs import _active_at
+
+    raw = tmp_path / "raw"
+    shutil.copytree(province[0], raw)
+    registry = pd.read_parquet(raw / "registry.parquet")
+    frame = _build(province[1], tmp_path / "before.parquet", [AS_OF], labels=True)
+    code = sorted(set(frame["uscc"]) & set(registry.loc[registry["status"] == "active", "uscc"]))[0]
+    registry.loc[registry["uscc"] == code, "status"] = "revoked"
+    registry.loc[registry["uscc"] == code, "status_date"] = None
+    registry.to_parquet(raw / "registry.parquet", index=False)
+    validate_folder(raw, tmp_path / "validated", memory_limit="1GB")
+    after = _build(tmp_path / "validated", tmp_path / "after.parquet", [AS_OF], labels=True)
+    assert code not in set(after["uscc"]) and len(after) == len(frame) - 1
+    row = registry[registry["uscc"] == code]
+    assert _active_at(row, AS_OF).tolist() == [0]
+
+
+@given(st.sampled_from(["active", "revoked", "cancelled", None]),
+       st.one_of(st.none(), st.dates(date(2000, 1, 1), date(2030, 12, 31))),
+       st.dates(date(2000, 1, 1), date(2030, 12, 31)))
+def test_the_in_business_rule_reads_the_same_in_sql_and_in_pandas(status: str | None, ended: date | None, cutoff: date) -> None:
+    from whitelist.sources.status import in_business, in_business_sql
+
+    sql = in_business_sql("s", "e", "c")
+    with duckdb.connect() as con:  # its own connection: the module's default one is shared by other tests
+        got = con.execute(
+            f"SELECT {sql} FROM (SELECT CAST(? AS VARCHAR) s, CAST(? AS DATE) e, CAST(? AS DATE) c)", [status, ended, cutoff]
+        ).fetchone()
+    frame = pd.DataFrame({"status": [status], "status_date": [ended]})
+    assert got is not None
+    assert bool(got[0]) == bool(in_business(frame["status"], frame["status_date"], cutoff)[0])
+    assert bool(got[0]) == (status == "active" or (ended is not None and ended > cutoff))
+
+
 def test_manifest_records_definitions_lags_and_hashes(province: tuple[Path, Path], tmp_path: Path) -> None:
     _, validated = province
     out = tmp_path / "m.parquet"
@@ -172,6 +219,7 @@ def test_absent_optional_source_gives_documented_missing_values(province: tuple[
     folder = tmp_path / "no-customs"
     shutil.copytree(validated, folder)
     (folder / "customs.parquet").unlink()
+    _reseal(folder)
     frame = _build(folder, tmp_path / "n.parquet", [AS_OF])
     assert (frame["exports_sum_12m"] == 0).all()
     assert frame["exports_growth_yoy_12m"].isna().all()

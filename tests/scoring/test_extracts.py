@@ -296,6 +296,17 @@ def test_formula_like_text_is_neutralised_in_the_csv_and_kept_as_text_in_the_wor
     assert b"<f>" not in _unzipped(tmp_path / "B01/BR01.xlsx")
 
 
+def test_text_over_excels_cell_limit_is_cut_with_a_marker_in_the_workbook_and_whole_in_the_csv(tmp_path: Path) -> None:
+    from whitelist.scoring.workbook import CELL_CHARS, TRUNCATED
+
+    long = "企" * 40_000 + "<&>"
+    write_extracts(_frame(_row(1, name=long), _row(2, name="短")), tmp_path)
+    cell = _sheet_rows(tmp_path / "B01/BR01.xlsx")[1][_col("name")]
+    assert len(cell) == CELL_CHARS and cell.endswith(TRUNCATED) and cell.startswith("企" * 100)
+    assert _sheet_rows(tmp_path / "B01/BR01.xlsx")[2][_col("name")] == "短"
+    assert _read_csv(tmp_path / "B01/BR01.csv")[1][_col("name")] == long
+
+
 def test_the_workbook_stores_real_numbers_and_dates_with_number_formats(tmp_path: Path) -> None:
     write_extracts(_frame(_row(1, limit=150_000.4)), tmp_path)
     path = tmp_path / "B01/BR01.xlsx"

@@ -12,7 +12,7 @@ import pytest
 from tests.sources.conftest import clean_frames
 from whitelist.core.errors import InputDataError
 from whitelist.sources.contract import REGISTRY, TAX
-from whitelist.sources.load import find_sources, inspect_file, locate_source, stage
+from whitelist.sources.load import accepted_encoding, find_sources, inspect_file, locate_source, stage
 
 
 def test_locate_source(folder: Callable[..., Path]) -> None:
@@ -109,6 +109,28 @@ def test_csv_encoding_is_detected(tmp_path: Path, encoding: str, detected: str) 
     assert file.columns[0] == "uscc"
     staged = stage(file, tmp_path / "work")
     names = duckdb.sql(f"SELECT name FROM {staged.relation} ORDER BY _row").fetchall()
+    assert [n for (n,) in names] == list(frame["name"])
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "utf-16", "cp1252", "no-such-codec"])
+def test_encodings_government_exports_do_not_use_are_refused(folder: Callable[..., Path], encoding: str) -> None:
+    with pytest.raises(InputDataError, match=f"expected one of utf-8, utf-8-sig, gb18030, gbk .* got '{encoding}'"):
+        find_sources(folder(), encoding=encoding)
+
+
+def test_a_utf16_file_is_refused_naming_it(tmp_path: Path) -> None:
+    clean_frames()["registry"].to_csv(tmp_path / "registry.csv", index=False, encoding="utf-16")
+    with pytest.raises(InputDataError, match="registry.csv: expected UTF-8, GB18030 or GBK text, got UTF-16"):
+        inspect_file(tmp_path / "registry.csv", REGISTRY)
+
+
+@pytest.mark.parametrize(("written", "given"), [("gbk", "gbk"), ("gb18030", "GB18030"), ("utf-8-sig", "utf-8-sig"),
+                                                 ("utf-8", "UTF8")])
+def test_the_accepted_encodings_can_be_forced(tmp_path: Path, written: str, given: str) -> None:
+    frame = clean_frames()["registry"]
+    frame.to_csv(tmp_path / "registry.csv", index=False, encoding=written)
+    file = inspect_file(tmp_path / "registry.csv", REGISTRY, encoding=accepted_encoding(given))
+    names = duckdb.sql(f"SELECT name FROM {stage(file, tmp_path / 'w').relation} ORDER BY _row").fetchall()
     assert [n for (n,) in names] == list(frame["name"])
 
 

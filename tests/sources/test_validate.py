@@ -482,9 +482,24 @@ def test_malformed_csv_lines_are_quarantined(tmp_path: Path) -> None:
         fh.write("a,b\n")
     result = validate_folder(raw, tmp_path / "out", end=END)
     q = quarantined(result, "tax")
-    assert list(zip(q["_row"].isna(), q["_reason"], q["_column"], q["_detail"], strict=True)) == [
-        (True, "bad_format", "*", "expected 8 fields, got 2: 'a,b'")
+    assert list(zip(q["_row"], q["_reason"], q["_column"], q["_detail"], strict=True)) == [
+        (len(clean_frames()["tax"]) + 1, "bad_format", "*", "expected 8 fields, got 2: 'a,b'")
     ]
+    assert_reconciles(result)
+
+
+def test_rows_after_a_malformed_line_keep_their_numbers_in_the_file(tmp_path: Path) -> None:
+    """A data owner opens the file at the row the quarantine names: the number counts malformed lines too."""
+    frames = clean_frames()
+    cell("tax", 5, "sales", "-1")(frames)
+    raw = write_folder(tmp_path / "raw", frames, "csv")
+    lines = (raw / "tax.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    lines.insert(3, "张三丰,13800000000\n")  # becomes data row 3; the negative sales row moves from 6 to 7
+    (raw / "tax.csv").write_text("".join(lines), encoding="utf-8")
+    result = validate_folder(raw, tmp_path / "out", end=END)
+    q = quarantined(result, "tax").sort_values("_row")
+    assert list(zip(q["_row"], q["_reason"], strict=True)) == [(3, "bad_format"), (7, "negative_value")]
+    assert q["_detail"].iloc[0] == "expected 8 fields, got 2: '张**,1**********'"  # no name or phone in clear
     assert_reconciles(result)
 
 
@@ -531,3 +546,28 @@ def test_quarantine_masks_personal_data(tmp_path: Path) -> None:
     q = quarantined(result, "registry")
     assert list(q["legal_rep_name"]) == ["张**"]
     assert q["uscc"].iloc[0] == frames["registry"].loc[4, "uscc"]
+
+
+def test_a_parquet_file_with_damaged_pages_is_an_input_error_naming_it(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    raw = write_folder(tmp_path / "raw", clean_frames(), "parquet")
+    path = raw / "tax.parquet"
+    column = pq.ParquetFile(path).metadata.row_group(0).column(1)
+    data = bytearray(path.read_bytes())
+    data[column.data_page_offset : column.data_page_offset + column.total_compressed_size] = bytes(
+        column.total_compressed_size
+    )
+    path.write_bytes(bytes(data))  # the footer is intact: only reading the pages finds the damage
+    with pytest.raises(InputDataError, match="tax.parquet: expected a readable Parquet file, got one whose data pages"):
+        validate_folder(raw, tmp_path / "out", end=END)
+
+
+@pytest.mark.parametrize("name", ["registry", "visit_list"])
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_an_empty_registry_or_visit_list_is_refused(tmp_path: Path, name: str, fmt: str) -> None:
+    frames = clean_frames()
+    frames[name] = frames[name].head(0)
+    raw = write_folder(tmp_path / "raw", frames, fmt)
+    with pytest.raises(InputDataError, match=f"{name}.{fmt}: expected the {name} source's rows, got a header and no data"):
+        validate_folder(raw, tmp_path / "out", end=END)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from whitelist.cli.ui import console, progress_bars, summary_table
+from whitelist.core.errors import InputDataError
 
 if TYPE_CHECKING:
     from whitelist.models.artefact import ModelArtefact
@@ -43,6 +44,11 @@ def demo(
     from whitelist.training.config import load_train_config
     from whitelist.training.table import train_from_config
 
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise InputDataError(
+            f"{out}: already holds files; a demo is laid out in a new folder and never overwrites one "
+            f"(its run folder is never overwritten); pick another --out (make demo DEMO_OUT=...) or remove {out}"
+        )
     raw, validated, features_dir = out / "raw", out / "validated", out / "features"
     spec = load_features()
     with progress_bars() as progress:
@@ -132,16 +138,12 @@ def _register_and_promote(out: Path, model: TrainResult, config: TrainConfig) ->
 
 
 def _score(out: Path, validated: Path, features: Path, progress: object) -> RunResult:
-    """The whitelist run with the embedded policy; a rerun of the demo replaces the previous run."""
-    import shutil
-
+    """The whitelist run with the embedded policy, in the demo's new folder."""
     from whitelist.models.reasons import DEFAULT_REASONS, load_reasons
     from whitelist.scoring.config import DEFAULT_POLICY, load_policy
     from whitelist.scoring.run import ScoreRequest, run_scoring
 
     folder = out / "run"
-    if folder.exists():
-        shutil.rmtree(folder)
     request = ScoreRequest(
         model_dir=out / "model", model_ref=str(out / "model"), features=features, raw=validated,
         policy=load_policy(), policy_path=DEFAULT_POLICY, reasons=load_reasons(), reasons_path=DEFAULT_REASONS,

@@ -9,13 +9,21 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
+import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+log = logging.getLogger(__name__)
+
+LEFTOVER = re.compile(r"^\.(?:.+\.)?(?:tmp|old|work)-(\d+)$")
+"""Names of what a write in progress leaves beside its target: ``.NAME.tmp-PID``, ``.NAME.old-PID``, ``.work-PID``."""
 
 PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "store_schema": False}
 """Options for every Parquet file we write: compact, and readable as plain types."""
@@ -33,6 +41,66 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+@contextlib.contextmanager
+def atomic_dir(target: Path | str) -> Iterator[Path]:
+    """Yield a temporary folder beside ``target``; on success it replaces ``target`` whole.
+
+    A reader sees the old folder or the new one, never a mix: an earlier folder is renamed aside,
+    the new one renamed into place, then the old one removed. On failure the temporary folder goes.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    try:
+        yield tmp
+        if target.exists():
+            old = target.with_name(f".{target.name}.old-{os.getpid()}")
+            os.replace(target, old)
+            os.replace(tmp, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_dead_leftovers(folder: Path | str) -> list[Path]:
+    """Remove the temporary files and folders that processes no longer running left in ``folder``.
+
+    They are never read (only a finished write is renamed into place), but a killed run leaves them
+    behind; the next run clears those whose process is gone and keeps any a live process is writing.
+    """
+    folder = Path(folder)
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    for path in sorted(folder.iterdir()):
+        match = LEFTOVER.match(path.name)
+        if match is None or int(match.group(1)) == os.getpid() or _alive(int(match.group(1))):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        log.info("removed %s, left by a process that no longer runs", path)
+        removed.append(path)
+    return removed
 
 
 def write_bytes(target: Path | str, data: bytes) -> Path:

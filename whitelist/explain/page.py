@@ -72,6 +72,7 @@ def render_decision(run: RunFolder, uscc: str) -> str:
     manifest = run.manifest
     return _env().get_template("decision.html.j2").render(
         d=d,
+        repairs=[d.get(k) for k in ("repair_zh", "repair_en") if not _blank(d.get(k))],  # none shown as "nan"
         decision_zh=DECISION_ZH.get(d["decision"], d["decision"]),
         reasons=reasons,
         log=data["log"],

@@ -16,14 +16,14 @@ from pathlib import Path
 
 from whitelist import __version__
 from whitelist.core.errors import ConfigError, InputDataError
-from whitelist.core.io import file_sha256, write_json
+from whitelist.core.io import file_sha256, remove_dead_leftovers, write_json
 from whitelist.core.progress import NullProgress, Progress
 from whitelist.features.compile import LABEL, LABEL_HORIZON, bound, compile_plan, month_index
 from whitelist.features.dialect import SPARK
 from whitelist.features.engines import duckdb as duckdb_engine
 from whitelist.features.spec import FeatureSet
 from whitelist.sources.contract import CONTRACT
-from whitelist.sources.validate import QUALITY_REPORT, validate_folder
+from whitelist.sources.validate import QUALITY_REPORT, check_validated, validate_folder
 
 log = logging.getLogger(__name__)
 ENGINES = ("duckdb", "spark")
@@ -113,11 +113,8 @@ def build_features(
     if engine not in ENGINES:
         raise ConfigError(f"--engine: expected one of {', '.join(ENGINES)}, got {engine!r}")
     progress = progress or NullProgress()
-    if not (folder / QUALITY_REPORT).is_file():
-        raise InputDataError(
-            f"{folder}: not a validated folder (no {QUALITY_REPORT}); run "
-            f"`whitelist validate --raw {folder} --out VALIDATED` and build features from VALIDATED"
-        )
+    check_validated(folder)  # no report, or files other than validation wrote: refused, naming them
+    remove_dead_leftovers(out.parent)
     plan = compile_plan(features, as_of, labels=labels)
     for required in ("registry", "credit" if labels else "visit_list"):
         if not (folder / f"{required}.parquet").is_file():

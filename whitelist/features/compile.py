@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from whitelist.features.dialect import DUCKDB, Dialect
 from whitelist.features.spec import Feature, FeatureSet
 from whitelist.sources.contract import CONTRACT, Source
+from whitelist.sources.status import in_business_sql
 
 LABEL = "default_12m"
 LABEL_HORIZON = 12
@@ -355,7 +356,8 @@ def _registry(feats: tuple[Feature, ...], d: Dialect, keys: tuple[str, ...] = ()
 
 
 def _active() -> str:
-    return "(r.status_date IS NULL OR r.status_date > a.c_registry)"
+    """In business at the registry's cutoff (``sources.status``: the rule scoring uses too)."""
+    return in_business_sql("r.status", "r.status_date", "a.c_registry")
 
 
 def _label(d: Dialect) -> str:

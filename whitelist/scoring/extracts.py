@@ -175,7 +175,14 @@ def display_width(texts: pa.Array) -> np.ndarray:
 
 
 def _xml_text(texts: pa.Array) -> pa.Array:
-    """Text as XML element content; the rare text needing Excel's ``_xHHHH_`` escapes goes through Python."""
+    """Text as XML element content; the rare text needing Excel's ``_xHHHH_`` escapes goes through Python.
+
+    A text over Excel's cell limit is cut to it with a marker first (``workbook.fit_cell``).
+    """
+    long = pc.greater(pc.utf8_length(texts), wb.CELL_CHARS).fill_null(False)
+    if pc.any(long).as_py():
+        cut = _join(pc.utf8_slice_codeunits(texts, 0, wb.CELL_CHARS - len(wb.TRUNCATED)), wb.TRUNCATED)
+        texts = pc.if_else(long, cut, texts)
     escaped = texts
     if pc.any(pc.match_substring_regex(texts, "[&<>]")).as_py():  # one scan; most columns need no escape
         for raw, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):

@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 from whitelist.core.errors import InputDataError, preview
 from whitelist.core.uscc import valid_mask
 from whitelist.sources.contract import CONTRACT
+from whitelist.sources.status import in_business
 
 REGISTRY_COLUMNS = (
     "uscc", "name", "entity_type", "industry", "region", "status", "status_date", "legal_rep_id", "legal_rep_name", "phone",
@@ -136,7 +137,5 @@ def _member(values: pd.Series, pool: pd.Series) -> np.ndarray:
 
 
 def _active_at(registry: pd.DataFrame, cutoff: date) -> np.ndarray:
-    """1 when the entity was in business at ``cutoff``: active now, or revoked/cancelled after it."""
-    ended = pd.to_datetime(registry["status_date"])
-    active = (registry["status"] == "active") | (ended > pd.Timestamp(cutoff))
-    return active.to_numpy(dtype=np.int64)
+    """1 when the entity was in business at ``cutoff`` (``sources.status``: the rule the features use too)."""
+    return in_business(registry["status"], registry["status_date"], cutoff).astype(np.int64)

@@ -25,7 +25,7 @@ import pyarrow as pa
 from whitelist import __version__
 from whitelist.core.decisions import DECISIONS
 from whitelist.core.errors import GateFailedError, InputDataError
-from whitelist.core.io import file_sha256, write_bytes, write_json, write_parquet
+from whitelist.core.io import file_sha256, remove_dead_leftovers, write_bytes, write_json, write_parquet
 from whitelist.core.progress import NullProgress, Progress
 from whitelist.core.runtime import cycle_collection_paused
 from whitelist.features.engines.spark import spark_label
@@ -45,6 +45,7 @@ from whitelist.scoring.policy.engine import POLICY_INPUTS, Decisions, Screen, de
 from whitelist.scoring.policy.rules import check_inputs
 from whitelist.scoring.predict import Scored, check_types, score_rows
 from whitelist.scoring.reason_codes import reason_columns
+from whitelist.sources.validate import check_validated
 
 WHITELIST_FILE = "whitelist.parquet"
 CONTRIBUTIONS_FILE = "contributions.parquet"
@@ -110,6 +111,8 @@ def run_scoring(req: ScoreRequest, progress: Progress | None = None) -> RunResul
 
 def _run_scoring(req: ScoreRequest, progress: Progress) -> RunResult:
     refuse_existing(req.out)
+    check_validated(req.raw, only=("registry.parquet", "visit_list.parquet"))  # what scoring reads of it
+    remove_dead_leftovers(req.out.parent)
     timer: dict[str, float] = {}
     clock = time.perf_counter()
     loading = progress.task("Loading the model, features, registry and visit list", 1)

@@ -37,6 +37,19 @@ UNSAFE_TEXT = r"[\x00-\x08\x0b-\x1f\x{FFFE}\x{FFFF}]|_x[0-9A-Fa-f]{4}_"
 """Text needing Excel's ``_xHHHH_`` escapes (RE2 syntax, for Arrow): XML 1.0 has no control
 characters but tab and newline (a carriage return would be normalised away), and a literal
 ``_xHHHH_`` must itself be escaped to survive."""
+CELL_CHARS = 32_767
+"""Excel's limit on a cell's text; a longer text makes Excel report the workbook as damaged."""
+TRUNCATED = "…[截断 truncated]"
+"""Ends a text cut to ``CELL_CHARS``, so a reader knows it is not whole (the CSV extract keeps it whole)."""
+
+
+def fit_cell(text: str) -> str:
+    """``text`` within Excel's cell limit: cut, with the marker, when longer."""
+    if len(text) <= CELL_CHARS:
+        return text
+    return text[: CELL_CHARS - len(TRUNCATED)] + TRUNCATED
+
+
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 _LITERAL_ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_")
 
@@ -59,7 +72,7 @@ def column_letter(index: int) -> str:
 
 def text_cell(col: int, row: int, text: str, style: int = 0) -> str:
     styled = f' s="{style}"' if style else ""
-    return f'<c r="{column_letter(col)}{row}"{styled}{TEXT_CELL}{escape_text(text)}{TEXT_END}'
+    return f'<c r="{column_letter(col)}{row}"{styled}{TEXT_CELL}{escape_text(fit_cell(text))}{TEXT_END}'
 
 
 def number_cell(col: int, row: int, value: int | float, style: int = 0) -> str:

@@ -39,6 +39,24 @@ REQUIRED_SOURCES: tuple[str, ...] = ("registry", "visit_list")
 ENCODINGS: tuple[str, ...] = ("utf-8", "gb18030")
 """Tried in order when no encoding is given: UTF-8, then the national standard (a superset of GBK)."""
 
+ACCEPTED_ENCODINGS: dict[str, str] = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "gb18030": "gb18030", "gbk": "gbk"}
+"""What government exports use (Python's codec name -> the name reported). Anything else (latin-1,
+UTF-16, ...) would read Chinese text as garbage without an error, so it is refused."""
+
+
+def accepted_encoding(encoding: str) -> str:
+    """The codec to read with for a given ``--encoding``, or an error listing the accepted ones."""
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        name = ""
+    if name not in ACCEPTED_ENCODINGS:
+        raise InputDataError(
+            f"--encoding: expected one of utf-8, utf-8-sig, gb18030, gbk (what government exports use), "
+            f"got {encoding!r}; re-export the files in one of them"
+        )
+    return ACCEPTED_ENCODINGS[name]
+
 DELIMITERS: tuple[str, ...] = (",", "\t", "|", ";")
 """Candidate CSV delimiters; the one the header line uses most wins."""
 
@@ -80,6 +98,8 @@ class Malformed:
     expected: int
     actual: int
     text: str
+    row: int | None = None
+    """Its 1-based row number among the file's data rows, as every other row's ``_row``."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,6 +132,8 @@ def find_sources(raw: Path, *, encoding: str | None = None) -> dict[str, SourceF
     """
     if not raw.is_dir():
         raise InputDataError(f"{raw}: expected a folder of source files, got no such folder; check --raw")
+    if encoding is not None:
+        encoding = accepted_encoding(encoding)
     files: dict[str, SourceFile] = {}
     problems: list[str] = []
     for src in SOURCES:
@@ -211,22 +233,17 @@ def _csv_header(path: Path, encoding: str | None) -> tuple[str, str, tuple[str, 
     complete = b"\n" not in head or len(head) < SNIFF_BYTES
     if not head.strip():
         raise InputDataError(f"{path}: expected a header row naming the columns, got an empty file")
-    if encoding is not None:
-        candidates: tuple[str, ...] = (encoding,)
-    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        candidates = ("utf-16",)
-    else:
-        candidates = ENCODINGS
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputDataError(
+            f"{path}: expected UTF-8, GB18030 or GBK text, got UTF-16 (its byte-order mark); re-export the file as UTF-8"
+        )
+    candidates: tuple[str, ...] = (encoding,) if encoding is not None else ENCODINGS
     for enc in candidates:
         try:
             text = codecs.getincrementaldecoder(enc)().decode(head, final=complete)
             break
         except UnicodeDecodeError:
             continue
-        except LookupError:
-            raise InputDataError(
-                f"{path}: expected a known text encoding, got {enc!r}; use utf-8 or gb18030"
-            ) from None
     else:
         raise InputDataError(
             f"{path}: expected text in {' or '.join(repr(e) for e in candidates)}, got bytes that are "
@@ -261,8 +278,39 @@ def stage(file: SourceFile, work: Path) -> Staged:
         log.info("%s: not UTF-8 past the first %d bytes; reading it as gb18030", file.path, SNIFF_BYTES)
         file = replace(file, encoding="gb18030")
         return stage(file, work)
+    if malformed:
+        malformed = _renumber(file, target, rows, malformed)
     relation = f"(SELECT * FROM read_parquet({sql_str(str(target))}))"
     return Staged(file=file, relation=relation, rows=rows + len(malformed), malformed=tuple(malformed))
+
+
+def _renumber(file: SourceFile, target: Path, good: int, malformed: list[Malformed]) -> list[Malformed]:
+    """Give every row its number in the file, malformed lines counted, as a data owner counts them.
+
+    The CSV reader skips a malformed line without saying where it was, so staged rows are first
+    numbered as if it were not there. Only when a file has such lines, one more pass finds them (a
+    record whose field count differs from the header's, read as the reader reads records) and a
+    second rewrites the staged numbers: a good row's number grows by the malformed lines before it.
+    """
+    width = len(file.columns)
+    found: list[int] = []
+    with open(file.path, encoding=file.encoding or "utf-8", newline="") as fh:
+        reader = csv.reader(fh, delimiter=file.delimiter or ",")
+        next(reader, None)
+        for number, record in enumerate(reader, start=1):
+            if record and len(record) != width:
+                found.append(number)
+    if len(found) != len(malformed):  # the two readers disagree: keep the reader's count, number nothing
+        log.warning("%s: %d malformed lines found but %d skipped; their row numbers are left empty",
+                    file.path, len(found), len(malformed))
+        return malformed
+    before = np.asarray(found, dtype=np.int64) - np.arange(1, len(found) + 1)  # good rows before each
+    table = pq.read_table(target)
+    rows = table.column("_row").to_numpy()
+    shifted = rows + np.searchsorted(before, rows, side="left")
+    renumbered = table.set_column(0, "_row", pa.array(shifted, pa.int64()))
+    pq.write_table(renumbered, target, compression="lz4")
+    return [replace(m, row=n) for m, n in zip(malformed, found, strict=True)]
 
 
 def _stage_csv(file: SourceFile, target: Path) -> tuple[int, list[Malformed]]:

@@ -132,10 +132,14 @@ def totals(reports: tuple[SourceReport, ...]) -> dict[str, Any]:
     }
 
 
-def write_report(target: Path, raw: Path, window: Window, reports: tuple[SourceReport, ...]) -> Path:
-    """Write ``quality.json``: the window, every source in contract order, and the totals."""
+def write_report(
+    target: Path, raw: Path, window: Window, reports: tuple[SourceReport, ...], files: dict[str, str]
+) -> Path:
+    """Write ``quality.json``: the window, every source in contract order, the totals, and every file's hash
+    (``files``: relative path -> SHA-256), by which later stages refuse a folder that is not what was written."""
     payload = {
         "raw": str(raw),
+        "files": files,
         "window": window.to_dict(),
         "sources": {r.name: r.to_dict() for r in reports},
         "totals": totals(reports),

@@ -19,6 +19,7 @@ every later stage reads either.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -30,9 +31,10 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from whitelist.core.errors import ConfigError, InputDataError
-from whitelist.core.io import atomic_path
+from whitelist.core.errors import ConfigError, InputDataError, preview
+from whitelist.core.io import LEFTOVER, atomic_dir, atomic_path, file_sha256, remove_dead_leftovers
 from whitelist.core.progress import NullProgress, Progress
+from whitelist.core.uscc import problem
 from whitelist.sources.checks import (
     DUPLICATE_REASONS,
     REGISTRY_CODES,
@@ -121,17 +123,116 @@ def validate_folder(
         raise InputDataError(
             f"{out}: expected an output folder apart from the raw folder, got the same; pick another --out"
         )
+    _check_replaceable(out)
     files = find_sources(raw, encoding=encoding)
-    work = out / f".work-{os.getpid()}"
+    remove_dead_leftovers(out.parent)
+    work = out.parent / f".{out.name}.work-{os.getpid()}"
     work.mkdir(parents=True, exist_ok=True)
     try:
-        con = _connect(work, memory_limit, threads)
-        try:
-            return _validate(con, raw, out, work, files, end, progress)
-        finally:
-            con.close()
+        # Built under a temporary name and renamed whole: a run killed at any point leaves the earlier
+        # folder (or none), never new files beside old ones.
+        with atomic_dir(out) as building:
+            con = _connect(work, memory_limit, threads)
+            try:
+                result = _validate(con, raw, building, work, files, end, progress)
+            except duckdb.Error as exc:
+                raise _unreadable_source(files, exc) from exc
+            finally:
+                con.close()
+        return _moved(result, building, out)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _check_replaceable(out: Path) -> None:
+    """``out`` may be new, empty, or an earlier validated folder (replaced whole); nothing else is overwritten."""
+    if out.is_dir() and any(out.iterdir()) and not (out / QUALITY_REPORT).is_file():
+        raise InputDataError(
+            f"{out}: expected a new folder or one `whitelist validate` wrote (it is replaced whole), got a "
+            f"folder holding other files and no {QUALITY_REPORT}; pick another --out"
+        )
+    if out.exists() and not out.is_dir():
+        raise InputDataError(f"{out}: expected a folder, got a file; pick another --out")
+
+
+def _moved(result: ValidationResult, building: Path, out: Path) -> ValidationResult:
+    """The result with its paths where the folder now is, after the rename."""
+
+    def where(path: Path | None) -> Path | None:
+        return out / path.relative_to(building) if path is not None else None
+
+    sources = tuple(replace(r, output=where(r.output), quarantine=where(r.quarantine)) for r in result.sources)
+    return replace(result, out=out, sources=sources, report=out / QUALITY_REPORT)
+
+
+def sealed_files(folder: Path) -> dict[str, str]:
+    """Every file validation wrote in ``folder`` (but the report) with its SHA-256, by relative path."""
+    return {
+        p.relative_to(folder).as_posix(): file_sha256(p)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != QUALITY_REPORT
+    }
+
+
+def check_validated(folder: Path, only: tuple[str, ...] | None = None) -> None:
+    """Refuse a folder that is not exactly what `whitelist validate` wrote: no report, or files that differ.
+
+    ``quality.json`` lists every file with its hash; a folder whose files were replaced, removed,
+    added or left half-written by an interrupted run is refused, naming what differs, before any
+    stage reads it. ``only``: the files a stage reads (scoring reads two of a province's many gigabytes).
+    """
+    report = folder / QUALITY_REPORT
+    if not report.is_file():
+        raise InputDataError(
+            f"{folder}: not a validated folder (no {QUALITY_REPORT}); run "
+            f"`whitelist validate --raw {folder} --out VALIDATED` and build features from VALIDATED"
+        )
+    listed = json.loads(report.read_text(encoding="utf-8")).get("files")
+    if not isinstance(listed, dict):
+        raise InputDataError(
+            f"{report}: lists no file hashes (written by an earlier whitelist, or edited); validate the raw "
+            "folder again into a new --out"
+        )
+    problems = []
+    wanted = sorted(listed.items()) if only is None else [(rel, listed.get(rel, "")) for rel in only]
+    for rel, sha in wanted:
+        path = folder / rel
+        if not path.is_file():
+            problems.append(f"{rel} is missing")
+        elif file_sha256(path) != sha:
+            problems.append(f"{rel} differs from the file validation wrote")
+    for path in sorted(folder.rglob("*.parquet")) if only is None else ():
+        rel = path.relative_to(folder).as_posix()
+        if rel not in listed and not LEFTOVER.match(path.name):
+            problems.append(f"{rel} was not written by this validation")
+    if problems:
+        raise InputDataError(
+            f"{folder}: not the folder `whitelist validate` wrote: {preview(problems, limit=5)}; validate the raw "
+            "folder again (into a new --out, or the same one, which is replaced whole)"
+        )
+
+
+def _unreadable_source(files: dict[str, SourceFile], exc: duckdb.Error) -> Exception:
+    """An input error naming the Parquet file whose pages cannot be read; ``exc`` itself if none is to blame.
+
+    A file with an intact footer but damaged pages passes the header check and fails only when
+    DuckDB reaches the pages, in any step; reading each Parquet source whole (on this error path
+    only) finds which file it was.
+    """
+    import pyarrow.parquet as pq
+
+    for file in files.values():
+        if file.format != "parquet":
+            continue
+        try:
+            for _ in pq.ParquetFile(file.path).iter_batches(batch_size=1 << 16):
+                pass
+        except (pa.ArrowException, OSError) as damaged:
+            return InputDataError(
+                f"{file.path}: expected a readable Parquet file, got one whose data pages are damaged "
+                f"({damaged}); re-export the {file.source.name} source"
+            )
+    return exc
 
 
 def _connect(work: Path, memory_limit: str, threads: int) -> duckdb.DuckDBPyConnection:
@@ -168,6 +269,11 @@ def _validate(
     staged: dict[str, Staged] = {}
     for name, file in files.items():
         staged[name] = stage(file, work)
+        if name in FIRST and staged[name].rows == 0:
+            raise InputDataError(
+                f"{file.path}: expected the {name} source's rows, got a header and no data; every other "
+                f"source is checked against it, so nothing can be validated: re-export the {name} source"
+            )
         progress.advance(tasks[name])
     window = resolve_window(con, list(staged.values()), end)
     log.info("window %s to %s (%s)", window.start, window.end, window.how)
@@ -190,10 +296,9 @@ def _validate(
             final.append(replace(r, coverage=share))
             progress.advance(tasks[src.name])
         else:
-            _remove_stale(out, src.name)
             final.append(SourceReport(name=src.name, present=False))
     sources = tuple(final)
-    report = write_report(out / QUALITY_REPORT, raw, window, sources)
+    report = write_report(out / QUALITY_REPORT, raw, window, sources, sealed_files(out))
     return ValidationResult(raw=raw, out=out, window=window, sources=sources, report=report)
 
 
@@ -242,9 +347,12 @@ def _validate_source(
             f"COPY (SELECT {values} FROM _chk WHERE _check IS NULL AND _row NOT IN (SELECT _row FROM _dup) "
             f"ORDER BY {keys}) TO {sql_str(str(tmp))} {COPY_OPTIONS}"
         )
-    lines = pa.table({"_detail": pa.array([_malformed_detail(m) for m in staged.malformed], pa.string())})
+    lines = pa.table({
+        "_row": pa.array([m.row for m in staged.malformed], pa.int64()),
+        "_detail": pa.array([_malformed_detail(m, staged.file.delimiter or ",") for m in staged.malformed], pa.string()),
+    })
     con.register("_malformed_lines", lines)
-    con.execute("CREATE OR REPLACE TEMP TABLE _malformed AS SELECT _detail FROM _malformed_lines")
+    con.execute("CREATE OR REPLACE TEMP TABLE _malformed AS SELECT _row, _detail FROM _malformed_lines")
     con.unregister("_malformed_lines")
     with atomic_path(quarantine) as tmp:
         con.execute(
@@ -334,17 +442,28 @@ def _quarantine_sql(src: Source, kinds: dict[str, Kind], staged: Staged, checks:
             {lookup_sql("q._check", details, quoted=False)} AS _detail,
             {raws}
         FROM t JOIN q USING (_row)
-        UNION ALL SELECT CAST(NULL AS BIGINT), 'bad_format', '*', _detail, {nulls} FROM _malformed
+        UNION ALL SELECT _row, 'bad_format', '*', _detail, {nulls} FROM _malformed
         ORDER BY _row NULLS LAST, _detail"""
 
 
-def _malformed_detail(m: Malformed) -> str:
-    return f"expected {m.expected} fields, got {m.actual}: {m.text[:200]!r}"
+def _malformed_detail(m: Malformed, delimiter: str) -> str:
+    """What was wrong and the line itself, every field masked but its first character.
+
+    A line with the wrong number of fields cannot say which field is a person's name or phone,
+    so none is shown whole; a valid code is, so the data owner can find the record.
+    """
+    return f"expected {m.expected} fields, got {m.actual}: {mask_line(m.text, delimiter)[:200]!r}"
 
 
-def _remove_stale(out: Path, name: str) -> None:
-    """A source absent now must not leave an earlier run's output for later stages to read."""
-    for path in (output_path(out, name), quarantine_path(out, name)):
-        if path.exists():
-            log.info("%s: removing %s, left by an earlier run (the source is absent now)", name, path)
-            path.unlink()
+def mask_line(text: str, delimiter: str = ",") -> str:
+    """``text`` with every field but a valid USCC reduced to its first character and asterisks."""
+
+    def masked(field: str) -> str:
+        core = field.strip().strip('"')
+        if len(core) == 18 and problem(core) is None:
+            return field
+        return field[:1] + "*" * max(len(field) - 1, 0)
+
+    return delimiter.join(masked(f) for f in text.split(delimiter))
+
+
