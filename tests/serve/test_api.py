@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.scoring.conftest import ScoringCase, scoring_case  # noqa: F401 - the shared session fixture
 from tests.serve.conftest import KEYS, LOG_KEY, QR_KEY, Served, secrets
 from whitelist.core.errors import ConfigError
 from whitelist.core.uscc import check_character
@@ -217,3 +218,30 @@ def test_random_tokens_never_verify_and_signed_ones_do(token: str, expires: date
     assert verify_qr_token(key, code, signed, today, 400) == (today <= expires <= today + timedelta(days=400))
     assert not verify_qr_token(key, code[:-1] + "1", signed, today, 400)
     np.testing.assert_equal(len(signed.split(".")), 2)
+
+
+def test_a_target_volume_policy_is_applied_as_the_runs_realised_cutoff(
+    scoring_case: ScoringCase, tmp_path  # type: ignore[no-untyped-def]  # noqa: F811
+) -> None:
+    """One enterprise is always among "the N lowest PDs": real-time scores use the cutoff the run realised."""
+    from whitelist.explain.run_folder import RunFolder
+    from whitelist.scoring.run import run_scoring
+    from whitelist.serve.realtime import RealtimeScorer
+
+    policy = scoring_case.policy
+    volume = policy.model_copy(update={"decision": policy.decision.model_copy(
+        update={"method": "target_volume", "target_volume": 25})})
+    run = run_scoring(scoring_case.request(tmp_path / "run", policy=volume))
+    table = pd.read_parquet(run.folder / "whitelist.parquet")
+    assert (table.decision == "whitelist").sum() <= 25
+    scorer = RealtimeScorer(RunFolder.open(run.folder), scoring_case.model)
+    inputs = pd.read_parquet(run.folder / "inputs.parquet")
+    alone = ~table.rules_hit.fillna("").str.contains("RP|CC")
+    scored = table[table.pd.notna() & alone]
+    sample = pd.concat([scored[scored.decision == d].head(6) for d in ("whitelist", "review", "decline")])
+    assert set(sample.decision) == {"whitelist", "review", "decline"}
+    for _, row in sample.iterrows():
+        values = inputs[inputs.uscc == row.uscc].iloc[0]
+        features = {f: (None if pd.isna(values[f]) else values[f].item() if hasattr(values[f], "item") else values[f])
+                    for f in scorer.required}
+        assert scorer.score(row.uscc, features)["decision"] == row.decision, row.uscc

@@ -5,6 +5,7 @@ and grade, the limit, the rate and the reasons. What needs the whole population 
 to one row: related parties (a shared legal representative), the group cap, concentration caps
 and the contact plan; the answer says so. The model must be the one the run used: its
 model hash (``models.artefact.model_digest``) is checked against the run's manifest when the server starts.
+A policy that whitelists a target volume is applied as the PD cutoff the run realised.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from whitelist.features.bounds import feature_bounds
 from whitelist.features.spec import load_features
 from whitelist.models.artefact import ModelArtefact, model_digest
 from whitelist.models.reasons import DEFAULT_REASONS, load_reasons
-from whitelist.scoring.config import PolicyConfig
+from whitelist.scoring.config import Decision, PolicyConfig
 from whitelist.scoring.policy.engine import POLICY_INPUTS, decide, screen
 from whitelist.scoring.predict import score_array
 from whitelist.scoring.reason_codes import reason_columns
@@ -48,7 +49,9 @@ class RealtimeScorer:
             )
         self.model_version = {"ref": manifest["model"]["ref"], "model_sha256": expected}
         self.artefact = ModelArtefact.load(model_dir)
-        self.policy = parse_config(PolicyConfig, manifest["policy"]["config"], source=f"{run.path / 'manifest.json'} policy")
+        self.policy = _one_row_policy(
+            parse_config(PolicyConfig, manifest["policy"]["config"], source=f"{run.path / 'manifest.json'} policy"), run
+        )
         reasons_path = Path(manifest["reasons"]["path"])
         if not (reasons_path.is_file() and file_sha256(reasons_path) == manifest["reasons"]["sha256"]):
             reasons_path = DEFAULT_REASONS
@@ -162,6 +165,23 @@ class RealtimeScorer:
             "as_of": self.as_of.isoformat(),
             "not_applied": list(NOT_APPLIED),
         }
+
+
+def _one_row_policy(policy: PolicyConfig, run: RunFolder) -> PolicyConfig:
+    """The run's policy as one row can apply it: a target volume becomes the PD cutoff the run realised.
+
+    "Whitelist the N lowest PDs" means nothing for one enterprise (it would always be among the N);
+    what the run decided is equivalent to a cutoff at the highest PD it whitelisted, so a real-time
+    score is whitelisted exactly when the batch run would have ranked it in.
+    """
+    d = policy.decision
+    if d.method != "target_volume":
+        return policy
+    table = run.whitelist
+    listed = table.loc[table["decision"] == "whitelist", "pd"]
+    cutoff = float(np.round(listed.max(), 9)) if len(listed) else 1e-12  # nobody listed: nobody here either
+    decision = Decision(method="cutoffs", whitelist_max_pd=cutoff, review_max_pd=max(d.review_max_pd, cutoff))
+    return policy.model_copy(update={"decision": decision})
 
 
 def _one_row_frame(row: dict[str, Any]) -> pd.DataFrame:
