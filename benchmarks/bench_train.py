@@ -79,6 +79,9 @@ ABLATIONS: dict[str, tuple[str, ...]] = {
 ABLATIONS["own_history+coherence+volatility"] = tuple(  # the three groups that earned nothing alone
     dict.fromkeys(ABLATIONS["own_history"] + ABLATIONS["coherence"] + ABLATIONS["volatility"])
 )
+ABLATIONS["health+persistence"] = tuple(  # every group that earned nothing on either province
+    dict.fromkeys(ABLATIONS["own_history+coherence+volatility"] + ABLATIONS["persistence"])
+)
 TUNING_DATES = "2022-10-31..2023-12-31"
 """Fifteen month ends: about 500,000 labelled rows at 200,000 enterprises."""
 WOE = {"metric": "woe", "metric_missing": "empirical", "metric_special": "empirical"}

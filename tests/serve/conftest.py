@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -10,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import uvicorn
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.scoring.conftest import ScoringCase, scoring_case  # noqa: F401 - the shared session fixture
@@ -39,6 +44,26 @@ class Served:
 
     def log_lines(self) -> list[str]:
         return self.config.access_log.path.read_text(encoding="utf-8").splitlines()
+
+
+@contextmanager
+def on_loopback(app: FastAPI) -> Iterator[int]:
+    """Run ``app`` behind a real uvicorn server on a free loopback port (yielded) until the block ends."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
+        time.sleep(0.05)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 @contextmanager

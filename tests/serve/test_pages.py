@@ -3,19 +3,15 @@ real server on loopback. ``make test`` installs the browser; the test fails, not
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.scoring.conftest import ScoringCase
-from tests.serve.conftest import KEYS, Served, secrets
+from tests.serve.conftest import KEYS, Served, on_loopback, secrets
 from whitelist.serve.app import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -27,19 +23,8 @@ FLAGS = ["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-backgro
 def site(served: Served, scoring_case: ScoringCase) -> Iterator[str]:  # noqa: F811
     with secrets(served.config):
         app = create_app(served.run.folder, served.config, raw=scoring_case.validated, today=served.today)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the review server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with on_loopback(app) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module")

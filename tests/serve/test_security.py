@@ -10,20 +10,17 @@ from __future__ import annotations
 import json
 import re
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pandas as pd
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from tests.serve.conftest import KEYS, LOG_KEY, QR_KEY, Served, secrets
+from tests.serve.conftest import KEYS, LOG_KEY, QR_KEY, Served, on_loopback, secrets
 from whitelist.cli.main import app as cli
 from whitelist.core.uscc import check_character
 from whitelist.serve.access_log import code_digest
@@ -93,19 +90,8 @@ def live(served: Served) -> Iterator[tuple[str, int]]:
     """The app behind a real server on loopback, for requests a test client cannot make (a body never sent)."""
     with secrets(served.config):
         app = create_app(served.run.folder, served.config, model=served.model, today=served.today)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
-        time.sleep(0.05)
-    yield "127.0.0.1", port
-    server.should_exit = True
-    thread.join(timeout=10)
+    with on_loopback(app) as port:
+        yield "127.0.0.1", port
 
 
 def _head_only(address: tuple[str, int], headers: str) -> tuple[int, bytes]:
