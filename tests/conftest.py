@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from tests.cases import scoring_case  # noqa: F401 - registered here once, shared by every test package
 from whitelist.sources.synthetic import SyntheticConfig, generate_province
 from whitelist.sources.validate import validate_folder
 

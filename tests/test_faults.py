@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.scoring.conftest import ScoringCase, scoring_case  # noqa: F401 - the shared session fixture
+from tests.cases import ScoringCase
 from whitelist.core.errors import InputDataError
 from whitelist.core.io import LEFTOVER, file_sha256
 from whitelist.explain.run_folder import RunFolder

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.scoring.conftest import ScoringCase, scoring_case  # noqa: F401 - the shared session fixture
+from tests.cases import ScoringCase
 from whitelist.scoring.run import RunResult, run_scoring
 
 
 @pytest.fixture(scope="session")
-def scored_run(scoring_case: ScoringCase, tmp_path_factory: pytest.TempPathFactory) -> RunResult:  # noqa: F811
+def scored_run(scoring_case: ScoringCase, tmp_path_factory: pytest.TempPathFactory) -> RunResult:
     return run_scoring(scoring_case.request(tmp_path_factory.mktemp("explain") / "run"))

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from tests.scoring.conftest import SCORING_DATE, ScoringCase
+from tests.cases import SCORING_DATE, ScoringCase
 from whitelist.cli.main import app
 from whitelist.core.errors import ConfigError, GateFailedError, InputDataError
 from whitelist.models.artefact import ModelArtefact

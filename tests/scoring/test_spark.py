@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 from typer.testing import CliRunner
 
-from tests.scoring.conftest import ScoringCase
+from tests.cases import ScoringCase
 from whitelist.cli.main import app
 
 

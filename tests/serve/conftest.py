@@ -17,7 +17,7 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.scoring.conftest import ScoringCase, scoring_case  # noqa: F401 - the shared session fixture
+from tests.cases import ScoringCase
 from whitelist.scoring.run import RunResult, run_scoring
 from whitelist.serve.app import create_app
 from whitelist.serve.auth import key_hash
@@ -79,13 +79,13 @@ def secrets(config: ServeConfig) -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def served_run(scoring_case: ScoringCase, tmp_path_factory: pytest.TempPathFactory) -> RunResult:  # noqa: F811
+def served_run(scoring_case: ScoringCase, tmp_path_factory: pytest.TempPathFactory) -> RunResult:
     return run_scoring(scoring_case.request(tmp_path_factory.mktemp("serve") / "run"))
 
 
 @pytest.fixture(scope="session")
 def served(
-    served_run: RunResult, scoring_case: ScoringCase, tmp_path_factory: pytest.TempPathFactory  # noqa: F811
+    served_run: RunResult, scoring_case: ScoringCase, tmp_path_factory: pytest.TempPathFactory
 ) -> Served:
     table = pd.read_parquet(served_run.folder / "whitelist.parquet")
     listed = table[table["decision"] == "whitelist"]

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.scoring.conftest import ScoringCase, scoring_case  # noqa: F401 - the shared session fixture
+from tests.cases import ScoringCase
 from tests.serve.conftest import KEYS, LOG_KEY, QR_KEY, Served, secrets
 from whitelist.core.errors import ConfigError
 from whitelist.core.uscc import check_character
@@ -221,7 +221,7 @@ def test_random_tokens_never_verify_and_signed_ones_do(token: str, expires: date
 
 
 def test_a_target_volume_policy_is_applied_as_the_runs_realised_cutoff(
-    scoring_case: ScoringCase, tmp_path  # type: ignore[no-untyped-def]  # noqa: F811
+    scoring_case: ScoringCase, tmp_path  # type: ignore[no-untyped-def]
 ) -> None:
     """One enterprise is always among "the N lowest PDs": real-time scores use the cutoff the run realised."""
     from whitelist.explain.run_folder import RunFolder

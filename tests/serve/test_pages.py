@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.scoring.conftest import ScoringCase
+from tests.cases import ScoringCase
 from tests.serve.conftest import KEYS, Served, on_loopback, secrets
 from whitelist.serve.app import create_app
 
@@ -20,7 +20,7 @@ FLAGS = ["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-backgro
 
 
 @pytest.fixture(scope="module")
-def site(served: Served, scoring_case: ScoringCase) -> Iterator[str]:  # noqa: F811
+def site(served: Served, scoring_case: ScoringCase) -> Iterator[str]:
     with secrets(served.config):
         app = create_app(served.run.folder, served.config, raw=scoring_case.validated, today=served.today)
     with on_loopback(app) as port:
@@ -79,7 +79,7 @@ def test_an_account_manager_finds_and_reads_their_own_branch_only(browser: Brows
 
 
 def test_compliance_searches_by_name_reads_a_waterfall_and_the_report(
-    browser: Browser, site: str, served: Served, scoring_case: ScoringCase  # noqa: F811
+    browser: Browser, site: str, served: Served, scoring_case: ScoringCase
 ) -> None:
     registry = pd.read_parquet(scoring_case.validated / "registry.parquet", columns=["uscc", "name"])
     scored = pd.read_parquet(served.run.folder / "contributions.parquet", columns=["uscc"])

@@ -1,4 +1,9 @@
-"""A small province with a real model and its scoring set, shared by the scoring tests."""
+"""A small province with a real model and its scoring set, shared by the scoring, serving, explain and fault tests.
+
+The fixture is registered once, by the root ``tests/conftest.py``: a session fixture imported into
+several conftest files or test modules is a separate fixture in each, built again for each (about
+45 s apiece), so nothing else imports ``scoring_case``; test modules import ``ScoringCase`` for types.
+"""
 
 from __future__ import annotations
 
