@@ -43,7 +43,8 @@ def serve(
         ("roles", ", ".join(roles) or "none (QR lookups only)"), ("real-time scores", "on" if model else "off"),
         ("access log", str(settings.access_log.path)), ("API spec", f"http://{host}:{port}/docs"),
         ("review pages", f"http://{host}:{port}/review"),
-        ("session cookie", "plain HTTP (plain_http: true)" if settings.plain_http else "Secure (HTTPS only)"), ("validity checked on", today or "the system date"),
+        ("session cookie", "plain HTTP (plain_http: true)" if settings.plain_http else "Secure (HTTPS only)"),
+        ("validity checked on", today or "the system date"),
     ], text=True)
     # The run's decisions stay in memory for the server's life: moved out of the collector's reach, its
     # millions of values are not re-scanned at every full collection (pauses of 100 ms and more otherwise).

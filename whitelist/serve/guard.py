@@ -41,11 +41,14 @@ HEADERS = (
     (b"cache-control", b"no-store"),
 )
 """On every answer: decisions and pages are never cached, framed or leaked through a referrer."""
+_REPLACED = frozenset(name for name, _ in HEADERS)
+_CSP_HEADER = (b"content-security-policy", CSP.encode())
 
 
 class Guard:
     def __init__(self, app: App, *, keys: KeyRing, log: AccessLog, max_body: int) -> None:
         self.app, self.keys, self.log, self.max_body = app, keys, log, max_body
+        self.too_large = f"the request body is larger than the server takes ({max_body} bytes)"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -58,10 +61,10 @@ class Guard:
         async def send_secured(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status[0] = message["status"]
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in dict(HEADERS)]
-                headers += list(HEADERS)
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _REPLACED]
+                headers += HEADERS
                 if not scope["path"].startswith(OPEN_PAGES):
-                    headers.append((b"content-security-policy", CSP.encode()))
+                    headers.append(_CSP_HEADER)
                 message["headers"] = headers
             await send(message)
 
@@ -98,7 +101,7 @@ class Guard:
             return 403, "this form was sent from another site: use the review pages of this server"
         length = headers.get("content-length", "")
         if length and (not length.isdigit() or int(length) > self.max_body):
-            return 413, f"the request body is larger than the server takes ({self.max_body} bytes)"
+            return 413, self.too_large
         return None
 
     def _limited(self, receive: Receive) -> Receive:
@@ -110,9 +113,7 @@ class Guard:
             if message["type"] == "http.request":
                 seen[0] += len(message.get("body", b""))
                 if seen[0] > self.max_body:
-                    raise HTTPException(
-                        status_code=413, detail=f"the request body is larger than the server takes ({self.max_body} bytes)"
-                    )
+                    raise HTTPException(status_code=413, detail=self.too_large)
             return message
 
         return counted

@@ -73,6 +73,10 @@ def add_review_pages(
                             secure=not config.plain_http)
         return response
 
+    async def posted(request: Request) -> dict[str, str]:
+        """A form's fields (the first value of each), read from the body the guard has size-checked."""
+        return {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
+
     def to_login() -> RedirectResponse:
         return RedirectResponse("/review/login", status_code=303)
 
@@ -82,10 +86,10 @@ def add_review_pages(
 
     @app.post("/review/login", include_in_schema=False)
     async def login(request: Request) -> Response:
-        form = parse_qs((await request.body()).decode("utf-8", "replace"))
-        if not sessions.form_ok(request.cookies.get(FORM_COOKIE), (form.get("form_token") or [""])[0]):
+        form = await posted(request)
+        if not sessions.form_ok(request.cookies.get(FORM_COOKIE), form.get("form_token")):
             return login_page(request, status=403, error="登录表单已过期，请重新登录 / This form has expired: log in again.")
-        presented = (form.get("key") or [""])[0]
+        presented = form.get("key", "")
         caller = keys.caller(presented) if presented else None
         if caller is None:
             return login_page(request, status=401, error="密钥无效 / This key is not valid.")
@@ -98,8 +102,7 @@ def add_review_pages(
     @app.post("/review/logout", include_in_schema=False)
     async def logout(request: Request) -> Response:
         session = request.cookies.get(COOKIE)
-        form = parse_qs((await request.body()).decode("utf-8", "replace"))
-        if not sessions.form_ok(session, (form.get("form_token") or [""])[0]):
+        if not sessions.form_ok(session, (await posted(request)).get("form_token")):
             return RedirectResponse("/review", status_code=303)  # not this browser's form: nothing changes
         sessions.end(session)  # every copy of the cookie stops working, not only this one
         response = to_login()

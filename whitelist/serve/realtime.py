@@ -177,7 +177,7 @@ def _one_row_policy(policy: PolicyConfig, run: RunFolder) -> PolicyConfig:
     d = policy.decision
     if d.method != "target_volume":
         return policy
-    table = run.whitelist
+    table = pd.read_parquet(run.path / "whitelist.parquet", columns=["decision", "pd"])  # two of its columns
     listed = table.loc[table["decision"] == "whitelist", "pd"]
     cutoff = float(np.round(listed.max(), 9)) if len(listed) else 1e-12  # nobody listed: nobody here either
     decision = Decision(method="cutoffs", whitelist_max_pd=cutoff, review_max_pd=max(d.review_max_pd, cutoff))

@@ -279,12 +279,12 @@ def stage(file: SourceFile, work: Path) -> Staged:
         file = replace(file, encoding="gb18030")
         return stage(file, work)
     if malformed:
-        malformed = _renumber(file, target, rows, malformed)
+        malformed = _renumber(file, target, malformed)
     relation = f"(SELECT * FROM read_parquet({sql_str(str(target))}))"
     return Staged(file=file, relation=relation, rows=rows + len(malformed), malformed=tuple(malformed))
 
 
-def _renumber(file: SourceFile, target: Path, good: int, malformed: list[Malformed]) -> list[Malformed]:
+def _renumber(file: SourceFile, target: Path, malformed: list[Malformed]) -> list[Malformed]:
     """Give every row its number in the file, malformed lines counted, as a data owner counts them.
 
     The CSV reader skips a malformed line without saying where it was, so staged rows are first
