@@ -46,8 +46,8 @@ def demo(
 
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InputDataError(
-            f"{out}: already holds files; a demo is laid out in a new folder and never overwrites one "
-            f"(its run folder is never overwritten); pick another --out (make demo DEMO_OUT=...) or remove {out}"
+            f"{out}: already holds files, and a demo never overwrites a folder; pick another --out "
+            f"(make demo DEMO_OUT=...) or remove {out}"
         )
     raw, validated, features_dir = out / "raw", out / "validated", out / "features"
     spec = load_features()
