@@ -7,6 +7,7 @@ next stages accept only a whole one, and the next run clears what the dead proce
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -122,3 +123,48 @@ def test_scoring_refuses_a_validated_folder_whose_registry_changed(scoring_case:
     with pytest.raises(InputDataError, match="visit_list.parquet differs from the file validation wrote"):
         run_scoring(scoring_case.request(tmp_path / "run", raw=folder))
     assert not (tmp_path / "run").exists()
+
+
+def test_every_visit_list_code_is_scanned_once_whatever_is_wrong_with_its_rows(
+    scoring_case: ScoringCase, province: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A bad capital is cleared and the enterprise scored; a visit row rejected for its town is scanned as
+    invalid (IN05); a copy and a bad code are counted, and the manifest adds the raw rows up."""
+    from whitelist.core.uscc import valid_mask
+    from whitelist.scoring.run import run_scoring
+
+    raw = tmp_path / "raw"
+    shutil.copytree(province[0], raw)
+    visits = pd.read_parquet(raw / "visit_list.parquet")
+    registry = pd.read_parquet(raw / "registry.parquet")
+    codes = visits["uscc"].astype(str)
+    in_registry = codes[codes.isin(set(registry["uscc"].astype(str)))]
+    capital, town = in_registry.iloc[0], in_registry.iloc[1]
+    registry.loc[registry["uscc"].astype(str) == capital, "registered_capital"] = -5.0
+    registry.to_parquet(raw / "registry.parquet", index=False)
+    visits = visits.astype({"uscc": str, "town": str})
+    visits.loc[visits["uscc"] == town, "town"] = "33010"
+    bad_code = visits.iloc[[2]].assign(uscc=lambda f: f["uscc"].str[:17] + "?")
+    visits = pd.concat([visits, visits.iloc[[3]], bad_code], ignore_index=True)  # a copy, a code failing its check
+    visits.to_parquet(raw / "visit_list.parquet", index=False)
+    raw_rows = len(visits)
+
+    validated = validate_folder(raw, tmp_path / "validated", memory_limit="1GB").out
+    features = build_features(validated, [parse_as_of("2024-12-31")[0]], tmp_path / "score.parquet", load_features())
+    run_scoring(scoring_case.request(tmp_path / "run", raw=validated, features=features.path))
+
+    wl = pd.read_parquet(tmp_path / "run" / "whitelist.parquet").set_index("uscc")
+    good = valid_mask(visits["uscc"].to_numpy(dtype=object))
+    passing = sorted(set(visits.loc[good, "uscc"]))
+    assert wl.index.is_unique and sorted(wl.index) == passing
+    assert (wl.loc[town, "decision"], wl.loc[town, "reason_1"]) == ("invalid", "IN05")
+    assert wl.loc[town, "branch"] == visits.loc[visits["uscc"] == town, "branch_id"].iloc[0]  # still routed
+    assert wl.loc[capital, "decision"] != "invalid"
+    cleared = pd.read_parquet(validated / "quarantine" / "registry.parquet")
+    assert list(cleared.loc[cleared["uscc"] == capital, "_action"]) == ["clear_field"]
+    account = json.loads((tmp_path / "run" / "manifest.json").read_text(encoding="utf-8"))["visit_list"]
+    assert account == {
+        "rows_read": raw_rows, "scanned": len(passing), "rejected_scanned": 1,
+        "duplicates": int(good.sum()) - len(passing), "invalid_codes": int((~good).sum()),
+        "reconciles": True,
+    }

@@ -15,7 +15,7 @@ import pytest
 from tests.sources.conftest import clean_frames, codes, write_folder
 from whitelist.core.errors import ConfigError, InputDataError
 from whitelist.core.io import file_sha256
-from whitelist.sources.contract import REASON_CODES, SOURCES, TAX
+from whitelist.sources.contract import CONTRACT, REASON_CODES, SOURCES, TAX
 from whitelist.sources.validate import ValidationResult, validate_folder
 
 END = date(2024, 12, 31)
@@ -39,7 +39,9 @@ def assert_reconciles(result: ValidationResult) -> None:
         assert r.rows_valid + r.rows_quarantined == r.rows_read, r.name
         if r.present:
             assert pq.ParquetFile(r.output).metadata.num_rows == r.rows_valid
-            assert pq.ParquetFile(r.quarantine).metadata.num_rows == r.rows_quarantined
+            actions = pd.read_parquet(r.quarantine, columns=["_action"])["_action"].value_counts().to_dict()
+            assert actions.get("reject_row", 0) == r.rows_quarantined, r.name
+            assert actions.get("clear_field", 0) == r.fields_cleared, r.name
 
 
 def cell(source: str, row: int, column: str, text: str) -> Mutation:
@@ -203,8 +205,61 @@ def test_each_defect_lands_in_quarantine_with_its_reason(
     mutate(frames)
     result = run(tmp_path, frames)
     q = quarantined(result, source)
-    assert list(zip(q["_row"], q["_reason"], q["_column"], strict=True)) == [(row, reason, column)]
+    action = "clear_field" if column in OPTIONAL_VALUES else "reject_row"
+    assert list(zip(q["_row"], q["_action"], q["_reason"], q["_column"], strict=True)) == [
+        (row, action, reason, column)
+    ]
     assert q["_detail"].notna().all()
+    assert_reconciles(result)
+
+
+OPTIONAL_VALUES = {"tax_grade", "received_date", "removed_date", "registered_capital"}
+"""Values a record may lack: a defect clears the value and keeps the row."""
+
+
+@pytest.mark.parametrize(
+    ("source", "column", "text", "reason"),
+    [
+        ("registry", "registered_capital", "-5", "negative_value"),
+        ("tax", "tax_grade", "Z", "unknown_category"),
+        ("tax", "received_date", "2001-01-01", "impossible_value"),
+        ("abnormal", "removed_date", "2019-01-01", "impossible_value"),
+    ],
+)
+def test_a_bad_optional_value_is_cleared_and_the_row_kept(
+    tmp_path: Path, source: str, column: str, text: str, reason: str
+) -> None:
+    """One bad figure does not lose a record: the value becomes missing, the quarantine keeps the original."""
+    frames = clean_frames()
+    original = frames[source].iloc[3]
+    cell(source, 3, column, text)(frames)
+    result = run(tmp_path, frames)
+    kept = pd.read_parquet(result.out / f"{source}.parquet")
+    assert len(kept) == len(frames[source])
+    key = list(CONTRACT[source].key)
+    same = (kept[key].astype(str) == pd.Series(original[key]).astype(str).to_numpy()).all(axis=1)
+    assert same.sum() == 1 and pd.isna(kept.loc[same, column]).all()
+    q = quarantined(result, source)
+    assert list(zip(q["_row"], q["_action"], q["_reason"], q["_column"], q[column], strict=True)) == [
+        (4, "clear_field", reason, column, text)
+    ]
+    assert result.source(source).fields_cleared == 1 and result.source(source).rows_quarantined == 0
+    assert_reconciles(result)
+
+
+def test_a_rejected_row_is_recorded_once_and_a_kept_row_once_per_cleared_value(tmp_path: Path) -> None:
+    frames = clean_frames()
+    cell("tax", 2, "tax_grade", "Z")(frames)
+    cell("tax", 2, "arrears", "-1")(frames)  # required: the row goes, reported by its first failure only
+    cell("tax", 5, "tax_grade", "Z")(frames)
+    cell("tax", 5, "received_date", "2001-01-01")(frames)  # both optional: the row stays, two values cleared
+    result = run(tmp_path, frames)
+    q = quarantined(result, "tax")
+    assert list(zip(q["_row"], q["_action"], q["_column"], strict=True)) == [
+        (3, "reject_row", "arrears"),
+        (6, "clear_field", "received_date"),
+        (6, "clear_field", "tax_grade"),
+    ]
     assert_reconciles(result)
 
 
@@ -230,12 +285,15 @@ def test_details_say_what_is_wrong(tmp_path: Path, mutate: Mutation, detail: str
 
 
 def test_entity_with_a_quarantined_registry_row_keeps_its_other_rows(tmp_path: Path) -> None:
-    """A bad capital value does not make the entity unknown: its tax rows stay valid."""
+    """A registry row rejected for a bad industry code does not make the entity unknown: its tax rows stay valid
+    (and scoring marks the entity invalid rather than losing it)."""
     frames = clean_frames()
     code = frames["registry"].loc[3, "uscc"]
-    cell("registry", 3, "registered_capital", "-5")(frames)
+    cell("registry", 3, "industry", "X1711")(frames)
     result = run(tmp_path, frames)
-    assert list(quarantined(result, "registry")["_reason"]) == ["negative_value"]
+    assert list(zip(quarantined(result, "registry")["_action"], quarantined(result, "registry")["_reason"])) == [
+        ("reject_row", "bad_format")
+    ]
     tax = pd.read_parquet(result.out / "tax.parquet")
     assert (tax["uscc"] == code).sum() == (frames["tax"]["uscc"] == code).sum() > 0
     assert quarantined(result, "tax").empty
@@ -247,7 +305,7 @@ def test_quarantine_keeps_the_original_text(tmp_path: Path) -> None:
     q = quarantined(run(tmp_path, frames), "tax")
     assert q.loc[0, "sales"] == " 1,000 "
     assert q.loc[0, "uscc"] == frames["tax"].loc[3, "uscc"]
-    assert list(q.columns) == ["_row", "_reason", "_column", "_detail", *TAX.column_names]
+    assert list(q.columns) == ["_row", "_action", "_reason", "_column", "_detail", *TAX.column_names]
 
 
 def test_copies_and_key_clashes_keep_the_right_row(tmp_path: Path) -> None:

@@ -80,7 +80,12 @@ def show_run(result: object) -> None:
 
     assert isinstance(result, RunResult)
     c = result.counts
-    rows: list[tuple[object, ...]] = [("scanned", c["scanned"])] + [(d, c[d]) for d in DECISIONS]
+    v = result.visits
+    rows: list[tuple[object, ...]] = [
+        ("visit-list rows read", f"{v.rows_read:,} = {v.scanned:,} scanned + {v.duplicates:,} duplicates "
+         f"+ {v.invalid_codes:,} invalid codes"),
+        ("scanned", c["scanned"]),
+    ] + [(d, c[d]) for d in DECISIONS]
     rows += [
         ("whitelist total limit (CNY)", result.whitelist_limit),
         ("whitelist average rate", f"{result.average_rate:.2%}" if result.average_rate is not None else "-"),

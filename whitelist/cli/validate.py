@@ -36,7 +36,7 @@ def validate(
     present = [r for r in result.sources if r.present]
     summary_table(
         f"Validated {result.raw}: window {result.window.start} to {result.window.end}",
-        ["source", "read", "valid", "quarantined", "top reason", "coverage", "latest period"],
+        ["source", "read", "valid", "quarantined", "top reason", "values cleared", "coverage", "latest period"],
         [
             (
                 r.name,
@@ -44,6 +44,7 @@ def validate(
                 r.rows_valid,
                 r.rows_quarantined,
                 r.top_reason or "",
+                r.fields_cleared,
                 "" if r.coverage is None else f"{r.coverage:.1%}",
                 r.latest_period.isoformat() if r.latest_period else "",
             )

@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from whitelist.scoring.policy.checks import BY_ID, CHECKS
+from whitelist.scoring.policy.checks import BY_ID, INPUT_CHECKS
 from whitelist.scoring.policy.engine import Decisions, Screen
 
 OUTCOMES = ("pass", "hit", "missing")
@@ -81,10 +81,10 @@ def build_decision_log(frame: pd.DataFrame, scr: Screen, dec: Decisions) -> pa.T
         blocks.append(_Block(step=len(steps) - 1, rows=rows, outcome=outcome, inputs=inputs))
 
     uscc_only = {"uscc": frame["uscc"]}
-    for check in (c for c in CHECKS if c.stage == "input"):
+    for i, check in enumerate(INPUT_CHECKS):
         hit = scr.invalid == check.id
         # A code is checked until one check fails it; later checks are not run on it.
-        reached = ~pd.Series(scr.invalid).isin([c.id for c in CHECKS if c.stage == "input" and c.id < check.id]).to_numpy()
+        reached = ~pd.Series(scr.invalid).isin([c.id for c in INPUT_CHECKS[:i]]).to_numpy()
         rows = everyone[reached]
         add(_Step(check.id, check.stage, check.outcome), rows, hit[rows].astype(np.int8), _inputs(uscc_only, rows))
 

@@ -1,12 +1,16 @@
 """The scanned population: the feature table, the visit list and the registry, lined up by code.
 
 Every enterprise on the visit list or in the feature table is scanned and appears in every
-output exactly once. What cannot be decided (a code failing its check, a duplicated row, no
-registry or feature row) gets an ``invalid`` decision with the check's id, never a silent drop.
+output exactly once. What cannot be decided (a code failing its check, a duplicated row, a
+visit-list row validation rejected, no registry or feature row) gets an ``invalid`` decision
+with the check's id, never a silent drop. A visit-list row rejected in validation for anything
+but its code still names an enterprise the bank was asked to visit: it is read back from the
+quarantine and scanned as invalid, and ``VisitAccount`` reconciles every raw visit-list row.
 """
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -18,7 +22,10 @@ import pyarrow.parquet as pq
 
 from whitelist.core.errors import InputDataError, preview
 from whitelist.core.uscc import valid_mask
+from whitelist.scoring.policy.checks import INPUT_CHECKS
 from whitelist.sources.contract import CONTRACT
+from whitelist.sources.quality import REJECT_ROW
+from whitelist.sources.validate import QUALITY_REPORT, QUARANTINE_DIR
 from whitelist.sources.status import in_business
 
 REGISTRY_COLUMNS = (
@@ -30,6 +37,26 @@ REGISTRY_ATTRIBUTES = ("name", "entity_type", "industry", "region", "legal_rep_i
 PII = ("legal_rep_id", "legal_rep_name", "phone")
 
 
+@dataclass(frozen=True, kw_only=True)
+class VisitAccount:
+    """Where every raw visit-list row went: rows read = scanned + duplicates + invalid codes."""
+
+    rows_read: int
+    """Data rows of the visit-list file, as ``quality.json`` counted them."""
+    scanned: int
+    """Distinct codes passing the USCC check, each scanned once (kept rows and rejected ones)."""
+    rejected_scanned: int
+    """Of ``scanned``, codes whose only rows validation rejected: decided ``invalid`` (IN05)."""
+    duplicates: int
+    """Rows naming a code another row already accounts for (duplicate rows and keys, repeated rejects)."""
+    invalid_codes: int
+    """Rows whose code fails the USCC check, is empty, or could not be read (malformed lines)."""
+
+    @property
+    def reconciles(self) -> bool:
+        return self.rows_read == self.scanned + self.duplicates + self.invalid_codes
+
+
 @dataclass(frozen=True)
 class Population:
     frame: pd.DataFrame
@@ -37,6 +64,7 @@ class Population:
     invalid: np.ndarray
     as_of: date
     files: dict[str, Path]
+    visits: VisitAccount
 
 
 class Prefetch:
@@ -105,6 +133,8 @@ def load_population(features: Path, folder: Path, prefetch: Prefetch | None = No
     visit["uscc"] = visit["uscc"].astype("string")
     registry = registry.drop_duplicates("uscc", keep="first")
     visit = visit.drop_duplicates("uscc", keep="first")
+    rejected, visits = _rejected_visits(folder, visit)
+    visit = pd.concat([visit, rejected], ignore_index=True)
 
     duplicated = table["uscc"].duplicated(keep="first")
     dup_codes = set(table.loc[duplicated, "uscc"])
@@ -119,16 +149,71 @@ def load_population(features: Path, folder: Path, prefetch: Prefetch | None = No
     frame = frame.merge(reg.drop(columns=["status", "status_date"]), on="uscc", how="left", indicator="_reg")
 
     uscc = frame["uscc"].to_numpy(dtype=object)
+    fails = {
+        "IN01": ~valid_mask(uscc),
+        "IN02": _member(frame["uscc"], pd.Series(sorted(dup_codes), dtype="string")),
+        "IN05": _member(frame["uscc"], rejected["uscc"]),
+        "IN03": (frame["_reg"] == "left_only").to_numpy(),
+        "IN04": ~frame["_in_features"].to_numpy(),
+    }
+    if set(fails) != {c.id for c in INPUT_CHECKS}:  # pragma: no cover - a check declared without its test
+        raise RuntimeError("every input check needs its test here, and every test its declared check")
     invalid = np.full(len(frame), "", dtype=object)
-    invalid[~frame["_in_features"].to_numpy()] = "IN04"
-    invalid[(frame["_reg"] == "left_only").to_numpy()] = "IN03"
-    invalid[_member(frame["uscc"], pd.Series(sorted(dup_codes), dtype="string"))] = "IN02"
-    invalid[~valid_mask(uscc)] = "IN01"
+    for check in reversed(INPUT_CHECKS):  # the first declared that fails is the reason
+        invalid[fails[check.id]] = check.id
     frame = frame.drop(columns=["_in_features", "_reg"])
+    on_list = int(_member(frame["uscc"], visit["uscc"]).sum())
+    if on_list != visits.scanned or not visits.reconciles:
+        raise RuntimeError(
+            f"visit list: {visits.rows_read} rows read but {visits.scanned} codes scanned ({on_list} found), "
+            f"{visits.duplicates} duplicates and {visits.invalid_codes} invalid codes; a row was lost, which is a bug"
+        )
     return Population(
         frame=frame, invalid=invalid, as_of=as_of,
-        files={"features": features, "registry": registry_path, "visit_list": visit_path},
+        files={"features": features, "registry": registry_path, "visit_list": visit_path,
+               "visit_list_quarantine": visit_quarantine(folder)},
+        visits=visits,
     )
+
+
+def visit_quarantine(folder: Path) -> Path:
+    return folder / QUARANTINE_DIR / "visit_list.parquet"
+
+
+def _rejected_visits(folder: Path, kept: pd.DataFrame) -> tuple[pd.DataFrame, VisitAccount]:
+    """The visit-list rows validation rejected whose code is valid and has no kept row, one per code,
+    with the visit columns their text supplies (not the column that failed); and the account of every row.
+    """
+    path = visit_quarantine(folder)
+    columns = ["_row", "_action", "_reason", "_column", "uscc", "region", "bank_id", "branch_id"]
+    if not path.is_file():
+        raise InputDataError(f"{path}: missing; give --raw the folder `whitelist validate` wrote, whole")
+    have = set(pq.read_schema(path).names)
+    if not set(columns) <= have:
+        raise InputDataError(
+            f"{path}: lacks {preview(sorted(set(columns) - have))} (written by an earlier whitelist); "
+            "validate the raw folder again into a new --out"
+        )
+    q = pd.read_parquet(path, columns=columns)
+    q = q[q["_action"] == REJECT_ROW].sort_values("_row", kind="stable")
+    code = q["uscc"].astype("string").str.strip()
+    valid = valid_mask(code.fillna("").to_numpy(dtype=object))
+    named = q.assign(uscc=code)[valid]
+    fresh = named[~_member(named["uscc"], kept["uscc"])]
+    first = fresh.drop_duplicates("uscc", keep="first")
+    rows = pd.DataFrame({"uscc": first["uscc"].astype("string")})
+    for col, target in (("region", "visit_region"), ("bank_id", "bank_id"), ("branch_id", "branch_id")):
+        text = first[col].astype("string").str.strip().replace("", pd.NA)
+        rows[target] = text.mask(first["_column"] == col).to_numpy()
+    report = json.loads((folder / QUALITY_REPORT).read_text(encoding="utf-8"))
+    account = VisitAccount(
+        rows_read=int(report["sources"]["visit_list"]["rows_read"]),
+        scanned=len(kept) + len(rows),
+        rejected_scanned=len(rows),
+        duplicates=int(valid.sum()) - len(rows),
+        invalid_codes=int((~valid).sum()),
+    )
+    return rows[["uscc", "visit_region", "bank_id", "branch_id"]], account
 
 
 def _member(values: pd.Series, pool: pd.Series) -> np.ndarray:

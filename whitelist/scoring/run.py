@@ -38,7 +38,7 @@ from whitelist.scoring.config import PolicyConfig
 from whitelist.scoring.decision_log import build_decision_log
 from whitelist.scoring.drift import DriftItem, measure_drift
 from whitelist.scoring.extracts import write_extracts
-from whitelist.scoring.inputs import Population, Prefetch, load_population
+from whitelist.scoring.inputs import Population, Prefetch, VisitAccount, load_population
 from whitelist.scoring.policy.assignment import fill_branches, schedule
 from whitelist.scoring.policy.checks import CHECKS
 from whitelist.scoring.policy.engine import POLICY_INPUTS, Decisions, Screen, decide, screen
@@ -93,9 +93,15 @@ class RunResult:
     average_rate: float | None
     expected_bad_rate: float | None
     drift: list[DriftItem]
+    visits: VisitAccount
+    """Where every raw visit-list row went (scanned, duplicate, invalid code)."""
     files: list[Path] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     contributions: dict[str, str | None] = field(default_factory=dict)
+
+
+SCORING_READS = ("registry.parquet", "visit_list.parquet", "quarantine/visit_list.parquet")
+"""What scoring reads of a validated folder (a province's other gigabytes are not hashed again)."""
 
 
 def refuse_existing(out: Path) -> None:
@@ -111,7 +117,7 @@ def run_scoring(req: ScoreRequest, progress: Progress | None = None) -> RunResul
 
 def _run_scoring(req: ScoreRequest, progress: Progress) -> RunResult:
     refuse_existing(req.out)
-    check_validated(req.raw, only=("registry.parquet", "visit_list.parquet"))  # what scoring reads of it
+    check_validated(req.raw, only=SCORING_READS)
     remove_dead_leftovers(req.out.parent)
     timer: dict[str, float] = {}
     clock = time.perf_counter()
@@ -216,6 +222,7 @@ def _run_scoring(req: ScoreRequest, progress: Progress) -> RunResult:
         files=[req.out / f.relative_to(tmp) for f in files] + [req.out / MANIFEST_FILE],
         seconds=timer,
         contributions=scored.method,
+        visits=population.visits,
     )
 
 
@@ -426,6 +433,7 @@ def _manifest(
         "counts": {**counts, "reconciles": reconciles,
                    "visit_focus": int(table["visit_focus"].sum()),
                    "contact_overflow": int(table["contact_overflow"].sum())},
+        "visit_list": {**asdict(population.visits), "reconciles": population.visits.reconciles},
         "rules_hit": _rule_counts(table),
         "whitelist": {
             "total_limit": float(table.loc[wl, "limit"].sum()),

@@ -3,6 +3,8 @@
 A row is quarantined for the first check it fails. Checks run reason by reason in the order
 of ``contract.REASONS`` and, within a reason, column by column in contract order, so a row
 missing its code and holding a negative amount is reported as ``missing_value`` on ``uscc``.
+A check on a column the record may lack (``Source.clears``) does not reject the row: it
+clears the value, and the first such failure of each column is recorded beside it.
 Nothing here names a source: every check follows from a ``Column`` field (dtype, nullable,
 pattern, categories, minimum, maximum, not_before) or from the source's date column, so a
 new source or column needs a declaration, not code. Duplicates are found after these checks,
@@ -15,7 +17,7 @@ GB 32100-2015 for Python and SQL, and a test holds them to the same answers.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from whitelist.core.uscc import ALPHABET, WEIGHTS
@@ -65,6 +67,8 @@ class Check:
     column: str
     condition: str
     detail: str
+    clears: bool = False
+    """True when failing clears the column's value (``Source.clears``) instead of rejecting the row."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -251,15 +255,24 @@ if tuple(ROW_CHECKS) + DUPLICATE_REASONS != REASON_CODES:  # pragma: no cover - 
 def row_checks(ctx: Context) -> tuple[Check, ...]:
     """Every row check of a source, in the order a row is tested against them."""
     columns = [c for c in ctx.source.columns if c.name in ctx.present]
-    return tuple(check for build in ROW_CHECKS.values() for col in columns for check in build(col, ctx))
+    return tuple(
+        replace(check, clears=ctx.source.clears(col.name))
+        for build in ROW_CHECKS.values()
+        for col in columns
+        for check in build(col, ctx)
+    )
 
 
-def first_failure_sql(checks: tuple[Check, ...]) -> str:
-    """SQL giving the 1-based index of the first failing check, NULL for a row that passes."""
-    if not checks:
-        return "CAST(NULL AS INTEGER)"
-    whens = " ".join(f"WHEN {c.condition} THEN {i}" for i, c in enumerate(checks, start=1))
-    return f"CASE {whens} END"
+def first_failure_sql(checks: tuple[Check, ...], keep: Callable[[Check], bool] = lambda _: True) -> str:
+    """SQL giving the 1-based index (in ``checks``) of the first failing check among those ``keep``
+    selects, NULL for a row that passes them all."""
+    whens = " ".join(f"WHEN {c.condition} THEN {i}" for i, c in enumerate(checks, start=1) if keep(c))
+    return f"CASE {whens} END" if whens else "CAST(NULL AS INTEGER)"
+
+
+def cleared_columns(checks: tuple[Check, ...]) -> tuple[str, ...]:
+    """The columns whose defects clear the value, in check order, each once."""
+    return tuple(dict.fromkeys(c.column for c in checks if c.clears))
 
 
 def lookup_sql(index: str, values: list[str], quoted: bool) -> str:

@@ -72,6 +72,15 @@ class Source:
     def required_columns(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if c.required)
 
+    def clears(self, column: str) -> bool:
+        """True when a defect in ``column`` clears the value instead of rejecting the row.
+
+        A value the record may lack (a nullable column outside the key) is not worth the
+        record: a negative capital or an unknown tax grade becomes missing, and the quarantine
+        file keeps the original. A defect in a key or a required value rejects the row.
+        """
+        return self.column(column).nullable and column not in self.key
+
 
 def _uscc() -> Column:
     return Column(name="uscc", dtype="uscc", description="unified social credit code (GB 32100-2015)")

@@ -1,7 +1,8 @@
 """The data-quality report: what each source held, what was kept, what was quarantined and why.
 
 Written as ``quality.json`` beside the validated sources. Its counts reconcile (read = valid
-+ quarantined, for every source), so no row leaves without a trace, and it holds no clock
++ quarantined, for every source), so no row leaves without a trace; values cleared in kept
+rows are counted apart (``fields_cleared``), and it holds no clock
 time or host name, so the same inputs give the same bytes.
 """
 
@@ -18,6 +19,11 @@ from whitelist.core.io import write_json
 from whitelist.sources.contract import REASON_CODES, Source
 from whitelist.sources.parse import ident, sql_str
 from whitelist.sources.window import Window
+
+REJECT_ROW = "reject_row"
+"""Quarantine action: the row is not in the validated source."""
+CLEAR_FIELD = "clear_field"
+"""Quarantine action: the row is kept with this column's value cleared (``Source.clears``)."""
 
 VISIT_CODES = "_visit_codes"
 """Temporary table of the visit list's valid codes, the denominator of coverage."""
@@ -37,6 +43,9 @@ class SourceReport:
     rows_quarantined: int = 0
     by_reason: tuple[tuple[str, int], ...] = ()
     """Quarantined rows per reason, in the contract's reason order, reasons with none left out."""
+    fields_cleared: int = 0
+    """Values cleared in rows that were kept (``Source.clears``); each is a quarantine record."""
+    cleared_by_reason: tuple[tuple[str, int], ...] = ()
     late_arrivals: int | None = None
     """Valid rows received later than their period plus the source's lag; None without a received column."""
     first_period: date | None = None
@@ -65,6 +74,8 @@ class SourceReport:
             "rows_valid": self.rows_valid,
             "rows_quarantined": self.rows_quarantined,
             "quarantined_by_reason": dict(self.by_reason),
+            "fields_cleared": self.fields_cleared,
+            "cleared_by_reason": dict(self.cleared_by_reason),
             "late_arrivals": self.late_arrivals,
             "first_period": self.first_period.isoformat() if self.first_period else None,
             "latest_period": self.latest_period.isoformat() if self.latest_period else None,
@@ -90,15 +101,23 @@ def source_stats(
     rows_valid, first, latest, late_n = con.execute(
         f"SELECT count(*), min({dc}), max({dc}), {late} FROM {rel}"
     ).fetchone()  # type: ignore[misc]
-    counts = dict(
-        con.execute(
-            f"SELECT _reason, count(*) FROM read_parquet({sql_str(str(quarantine))}) GROUP BY _reason"
+    counts = {
+        (action, reason): n
+        for action, reason, n in con.execute(
+            f"SELECT _action, _reason, count(*) FROM read_parquet({sql_str(str(quarantine))}) GROUP BY ALL"
         ).fetchall()
-    )
+    }
+
+    def per_reason(action: str) -> tuple[tuple[str, int], ...]:
+        return tuple((code, int(counts[action, code])) for code in REASON_CODES if (action, code) in counts)
+
+    rejected, cleared = per_reason(REJECT_ROW), per_reason(CLEAR_FIELD)
     return {
         "rows_valid": int(rows_valid),
-        "rows_quarantined": int(sum(counts.values())),
-        "by_reason": tuple((code, int(counts[code])) for code in REASON_CODES if code in counts),
+        "rows_quarantined": sum(n for _, n in rejected),
+        "by_reason": rejected,
+        "fields_cleared": sum(n for _, n in cleared),
+        "cleared_by_reason": cleared,
         "first_period": first,
         "latest_period": latest,
         "late_arrivals": None if late_n is None else int(late_n),
@@ -117,15 +136,19 @@ def coverage(con: duckdb.DuckDBPyConnection, valid: Path) -> float | None:
 
 def totals(reports: tuple[SourceReport, ...]) -> dict[str, Any]:
     """Counts over all present sources, and which sources were missing."""
-    by_reason: dict[str, int] = {}
-    for r in reports:
-        for code, n in r.by_reason:
-            by_reason[code] = by_reason.get(code, 0) + n
+    def summed(pairs: list[tuple[str, int]]) -> dict[str, int]:
+        total: dict[str, int] = {}
+        for code, n in pairs:
+            total[code] = total.get(code, 0) + n
+        return {code: total[code] for code in REASON_CODES if code in total}
+
     return {
         "rows_read": sum(r.rows_read for r in reports),
         "rows_valid": sum(r.rows_valid for r in reports),
         "rows_quarantined": sum(r.rows_quarantined for r in reports),
-        "quarantined_by_reason": {code: by_reason[code] for code in REASON_CODES if code in by_reason},
+        "quarantined_by_reason": summed([kv for r in reports for kv in r.by_reason]),
+        "fields_cleared": sum(r.fields_cleared for r in reports),
+        "cleared_by_reason": summed([kv for r in reports for kv in r.cleared_by_reason]),
         "late_arrivals": sum(r.late_arrivals or 0 for r in reports),
         "sources_present": [r.name for r in reports if r.present],
         "sources_missing": [r.name for r in reports if not r.present],

@@ -10,7 +10,9 @@ province of hundreds of millions of rows validates on one machine. Per source:
    only keys whose hash occurs twice are examined, so this costs one aggregation;
 3. valid rows are written to ``OUT/<source>.parquet`` with the declared types, in contract
    column order, sorted by key; quarantined rows to ``OUT/quarantine/<source>.parquet`` with
-   their original text, ``_row``, ``_reason``, ``_column`` and ``_detail``.
+   their original text, ``_row``, ``_action``, ``_reason``, ``_column`` and ``_detail``. A defect
+   in a value the record may lack clears that value and keeps the row (``clear_field``); any
+   other rejects the row (``reject_row``), so one bad capital figure never loses an enterprise.
 
 The registry goes first (other sources' codes must be on one of its rows), the visit list
 second (coverage is measured against it). A validated folder has a raw folder's layout, so
@@ -41,6 +43,7 @@ from whitelist.sources.checks import (
     USCC_MACROS,
     Check,
     Context,
+    cleared_columns,
     first_failure_sql,
     lookup_sql,
     row_checks,
@@ -48,12 +51,21 @@ from whitelist.sources.checks import (
 from whitelist.sources.contract import SOURCES, Column, Source
 from whitelist.sources.load import Malformed, SourceFile, Staged, find_sources, stage
 from whitelist.sources.parse import Kind, describe, ident, install, sql_str, typed_select
-from whitelist.sources.quality import VISIT_CODES, SourceReport, coverage, source_stats, write_report
+from whitelist.sources.quality import (
+    CLEAR_FIELD,
+    REJECT_ROW,
+    VISIT_CODES,
+    SourceReport,
+    coverage,
+    source_stats,
+    write_report,
+)
 from whitelist.sources.window import Window, resolve_window
 
 log = logging.getLogger(__name__)
 
 QUALITY_REPORT = "quality.json"
+
 QUARANTINE_DIR = "quarantine"
 REGISTRY = "registry"
 """The source whose rows name the known entities (``unknown_entity``)."""
@@ -331,9 +343,19 @@ def _validate_source(
     checks = row_checks(ctx)
     typed = typed_select(src, kinds, staged.relation)
     values = ", ".join(ident(c) for c in src.column_names)
-    failure = first_failure_sql(checks)
+    cleared = cleared_columns(checks)
+    failures = [f"{first_failure_sql(checks, lambda c: not c.clears)} AS _check"] + [
+        f"{first_failure_sql(checks, lambda c, col=col: c.clears and c.column == col)} AS {_field_flag(col)}"
+        for col in cleared
+    ]
+    kept = ", ".join(
+        f"CASE WHEN {_field_flag(c)} IS NULL THEN {ident(c)} END AS {ident(c)}" if c in cleared else ident(c)
+        for c in src.column_names
+    )
+    flags = "".join(f", {_field_flag(c)}" for c in cleared)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _chk AS SELECT _row, {values}, {failure} AS _check FROM ({typed})"
+        f"CREATE OR REPLACE TEMP TABLE _chk AS SELECT _row, {kept}, _check{flags} "
+        f"FROM (SELECT _row, {values}, {', '.join(failures)} FROM ({typed}))"
     )
     progress.advance(task)
 
@@ -356,7 +378,7 @@ def _validate_source(
     con.unregister("_malformed_lines")
     with atomic_path(quarantine) as tmp:
         con.execute(
-            f"COPY ({_quarantine_sql(src, kinds, staged, checks)}) TO {sql_str(str(tmp))} {COPY_OPTIONS}"
+            f"COPY ({_quarantine_sql(src, kinds, staged, checks, cleared)}) TO {sql_str(str(tmp))} {COPY_OPTIONS}"
         )
     progress.advance(task)
 
@@ -420,8 +442,19 @@ def _quarantined_value(col: Column, raw: str) -> str:
     )
 
 
-def _quarantine_sql(src: Source, kinds: dict[str, Kind], staged: Staged, checks: tuple[Check, ...]) -> str:
-    """SQL of the quarantined rows: position, reason, column, detail and the original values as text."""
+def _field_flag(column: str) -> str:
+    """The ``_chk`` column holding the index of the check that cleared ``column``'s value."""
+    return ident(f"_clear:{column}")
+
+
+def _quarantine_sql(
+    src: Source, kinds: dict[str, Kind], staged: Staged, checks: tuple[Check, ...], cleared: tuple[str, ...]
+) -> str:
+    """SQL of the quarantine records: position, action, reason, column, detail and the original values as text.
+
+    A rejected row has one record (``reject_row``, its first failure); a kept row has one record
+    per value cleared (``clear_field``), so a data owner sees every value that did not arrive.
+    """
     keys = ",".join(src.key)
     reasons = [c.reason for c in checks] + list(DUPLICATE_REASONS)
     columns = [c.column for c in checks] + ["*", keys]
@@ -432,18 +465,25 @@ def _quarantine_sql(src: Source, kinds: dict[str, Kind], staged: Staged, checks:
     base = f"(SELECT * FROM {staged.relation} WHERE _row IN (SELECT _row FROM q))"
     raws = ", ".join(_quarantined_value(c, ident(c.name + ":raw")) for c in src.columns)
     nulls = ", ".join(f"CAST(NULL AS VARCHAR) AS {ident(c)}" for c in src.column_names)
+    fields = "".join(
+        f" UNION ALL SELECT _row, {_field_flag(c)}, CAST(NULL AS BIGINT), {sql_str(CLEAR_FIELD)} FROM _chk "
+        f"WHERE _check IS NULL AND {_field_flag(c)} IS NOT NULL AND _row NOT IN (SELECT _row FROM _dup)"
+        for c in cleared
+    )
+    reject = sql_str(REJECT_ROW)
     return f"""WITH q AS (
-            SELECT _row, _check, CAST(NULL AS BIGINT) AS _ref FROM _chk WHERE _check IS NOT NULL
-            UNION ALL SELECT _row, _check, _ref FROM _dup),
+            SELECT _row, _check, CAST(NULL AS BIGINT) AS _ref, {reject} AS _action FROM _chk WHERE _check IS NOT NULL
+            UNION ALL SELECT _row, _check, _ref, {reject} FROM _dup{fields}),
         t AS ({typed_select(src, kinds, base)})
         SELECT t._row AS _row,
+            q._action AS _action,
             {lookup_sql("q._check", reasons, quoted=True)} AS _reason,
             {lookup_sql("q._check", columns, quoted=True)} AS _column,
             {lookup_sql("q._check", details, quoted=False)} AS _detail,
             {raws}
         FROM t JOIN q USING (_row)
-        UNION ALL SELECT _row, 'bad_format', '*', _detail, {nulls} FROM _malformed
-        ORDER BY _row NULLS LAST, _detail"""
+        UNION ALL SELECT _row, {reject}, 'bad_format', '*', _detail, {nulls} FROM _malformed
+        ORDER BY _row NULLS LAST, _action, _column, _detail"""
 
 
 def _malformed_detail(m: Malformed, delimiter: str) -> str:

@@ -2,7 +2,9 @@
 
 Declared rules live in the policy YAML; these are the steps every run performs around them.
 They are declared here as data, with ids and texts like the YAML's rules, so the decision
-log, the whitelist and the extracts name them the same way.
+log, the whitelist and the extracts name them the same way. Input checks are tried in the
+order declared (not the order of their ids, which stay stable across versions): the first that
+fails an enterprise is its reason, and the later ones are not run on it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ CHECKS: tuple[Check, ...] = (
           text_zh="统一社会信用代码校验不通过", text_en="the unified social credit code fails its check character"),
     Check(id="IN02", name="duplicate_row", stage="input", outcome="invalid",
           text_zh="特征表中同一企业有多行", text_en="the feature table holds more than one row for the enterprise"),
+    Check(id="IN05", name="visit_row_rejected", stage="input", outcome="invalid",
+          text_zh="走访清单记录未通过数据校验", text_en="its visit-list row was rejected by validation (see quarantine/visit_list.parquet)"),
     Check(id="IN03", name="no_registry_row", stage="input", outcome="invalid",
           text_zh="登记信息中无有效记录", text_en="no valid registry row for the enterprise"),
     Check(id="IN04", name="no_feature_row", stage="input", outcome="invalid",
@@ -46,3 +50,5 @@ CHECKS: tuple[Check, ...] = (
           text_zh="地区集中度超过上限", text_en="the region's share of the whitelist is above its cap"),
 )
 BY_ID: dict[str, Check] = {c.id: c for c in CHECKS}
+INPUT_CHECKS: tuple[Check, ...] = tuple(c for c in CHECKS if c.stage == "input")
+"""The input checks in the order they are tried; the first that fails decides."""
