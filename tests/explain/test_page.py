@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -32,7 +34,7 @@ def test_a_declined_enterprise_page_shows_rules_reasons_contributions_and_source
     assert re.search(r'<img alt="waterfall[^"]*" src="data:image/png;base64,[A-Za-z0-9+/=]{1000,}"', html)
     assert "tax bureau" in html and "2023-" in html  # feature values carry their source and period
     manifest = RunFolder.open(scored_run.folder).manifest
-    assert manifest["model"]["model_sha256"] in html and manifest["files"]["whitelist.parquet"] in html
+    assert manifest.model.model_sha256 in html and manifest.files["whitelist.parquet"] in html
     assert "exact TreeSHAP by <code>treeshap</code>" in html  # how the contributions were computed
     assert "http://" not in html and "https://" not in html  # opens offline
 
@@ -77,3 +79,22 @@ def test_explain_command_writes_the_page(scored_run: RunResult, tmp_path: Path) 
     assert out.is_file() and "复核 / review" in out.read_text(encoding="utf-8")
     bad = CliRunner().invoke(app, ["explain", "--run", str(scored_run.folder), "--uscc", "NOPE"])
     assert bad.exit_code == 1 and "'NOPE': not in" in bad.output
+
+
+def test_a_manifest_from_another_version_is_read_or_refused_naming_the_field(scored_run: RunResult, tmp_path: Path) -> None:
+    """The pages read the manifest as a typed model: a run from before the visit-list account is read; a
+    hand-edited one is refused with the field that is wrong, not a KeyError deep inside a page."""
+    folder = tmp_path / "run"
+    shutil.copytree(scored_run.folder, folder)
+    path = folder / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    older = {k: v for k, v in manifest.items() if k != "visit_list"}
+    path.write_text(json.dumps(older), encoding="utf-8")
+    assert RunFolder.open(folder).manifest.visit_list is None
+    assert RunFolder.open(folder).manifest.counts.scanned == manifest["counts"]["scanned"]
+    path.write_text(json.dumps({**manifest, "counts": {**manifest["counts"], "scanned": "many"}}), encoding="utf-8")
+    with pytest.raises(InputDataError, match=r"manifest.json: not a RunManifest .*counts.scanned: Input should be a valid integer"):
+        RunFolder.open(folder).manifest
+    path.write_text(json.dumps({**manifest, "run_dates": "2024-12-31"}), encoding="utf-8")
+    with pytest.raises(InputDataError, match=r"run_dates: Extra inputs are not permitted"):
+        RunFolder.open(folder).manifest

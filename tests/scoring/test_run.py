@@ -19,6 +19,7 @@ from whitelist.models.reasons import load_reasons
 from whitelist.scoring.config import load_policy
 from whitelist.core.decisions import DECISIONS
 from whitelist.scoring.inputs import Prefetch
+from whitelist.core.run_manifest import RunManifest
 from whitelist.scoring.run import RunResult, run_scoring
 
 
@@ -300,15 +301,15 @@ def test_a_folder_another_run_created_meanwhile_is_not_overwritten(
     import whitelist.scoring.run as run_module
 
     out = tmp_path / "contested"
-    write_json = run_module.write_json
+    write_artefact = run_module.write_artefact
 
-    def another_run_finishes_first(target: Path, payload: object) -> Path:
+    def another_run_finishes_first(target: Path, payload: RunManifest) -> Path:
         if Path(target).name == "manifest.json":  # this run's last file: the other run renamed its folder just now
             out.mkdir()
             (out / "manifest.json").write_text("{}")
-        return write_json(target, payload)
+        return write_artefact(target, payload)
 
-    monkeypatch.setattr(run_module, "write_json", another_run_finishes_first)
+    monkeypatch.setattr(run_module, "write_artefact", another_run_finishes_first)
     with pytest.raises(InputDataError, match="created by another run while this one ran"):
         run_scoring(scoring_case.request(out))
     assert (out / "manifest.json").read_text() == "{}"

@@ -91,9 +91,9 @@ def render_report(run: RunFolder) -> str:
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     manifest, evaluation, artefact = run.manifest, run.evaluation, run.artefact
-    policy = manifest.get("policy", {}).get("config", {})
+    policy = manifest.policy.config
     wl = run.whitelist
-    counts = manifest.get("counts", {})
+    counts = manifest.counts
     test = evaluation.get("test", {})
     meta = artefact.get("meta", {})
     card = None
@@ -110,7 +110,7 @@ def render_report(run: RunFolder) -> str:
         d: wl.loc[(wl["decision"] == d) & wl["reason_1"].notna(), "reason_1"].value_counts().sort_index().to_dict()
         for d in DECISIONS
     }
-    rule_texts = {c["id"]: c for c in manifest.get("checks", [])}
+    rule_texts: dict[str, Any] = {c.id: c for c in manifest.checks}
     rule_texts.update({r["id"]: r for r in policy.get("rules", [])})
     scored = wl["pd"].notna()
     env = Environment(loader=PackageLoader("whitelist.explain", "templates"), autoescape=select_autoescape(["html", "j2"]))
@@ -132,7 +132,7 @@ def render_report(run: RunFolder) -> str:
         mean_pd=float(wl.loc[scored, "pd"].mean()) if scored.any() else None,
         segments=_segments(run, policy.get("report", {})),
         settings=policy.get("report", {}),
-        rules_hit=manifest.get("rules_hit", {}),
+        rules_hit=manifest.rules_hit,
         rule_texts=rule_texts,
         stability=evaluation.get("reason_stability"),
         fmt_pct=lambda v, d=1: "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.{d}%}",

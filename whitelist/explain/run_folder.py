@@ -18,9 +18,11 @@ import pandas as pd
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from whitelist.core.artefact_file import read_artefact
 from whitelist.core.errors import InputDataError
+from whitelist.core.run_manifest import MANIFEST_FILE, RUN_FILES, RunManifest
 
-REQUIRED = ("whitelist.parquet", "contributions.parquet", "inputs.parquet", "decision_log.parquet", "manifest.json")
+REQUIRED = RUN_FILES
 
 
 def _json(path: Path) -> dict[str, Any]:
@@ -42,8 +44,9 @@ class RunFolder:
         return cls(path)
 
     @cached_property
-    def manifest(self) -> dict[str, Any]:
-        return _json(self.path / "manifest.json")
+    def manifest(self) -> RunManifest:
+        """The run's manifest, parsed; one from an unknown version or edited by hand is refused naming the field."""
+        return read_artefact(RunManifest, self.path / MANIFEST_FILE)
 
     @cached_property
     def reason_groups(self) -> dict[str, Any]:

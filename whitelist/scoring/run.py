@@ -27,7 +27,26 @@ from whitelist.core.decisions import DECISIONS
 from whitelist.core.errors import GateFailedError, InputDataError
 from whitelist.core.io import file_sha256, remove_dead_leftovers, write_bytes, write_json, write_parquet
 from whitelist.core.progress import NullProgress, Progress
+from whitelist.core.run_manifest import (
+    CONTRIBUTIONS_FILE,
+    DECISION_LOG_FILE,
+    INPUTS_FILE,
+    MANIFEST_FILE,
+    WHITELIST_FILE,
+    CheckRecord,
+    Contributions,
+    Counts,
+    DriftRecord,
+    FileRef,
+    ModelRef,
+    PolicyRef,
+    RunInfo,
+    RunManifest,
+    VisitList,
+    WhitelistSummary,
+)
 from whitelist.core.runtime import cycle_collection_paused
+from whitelist.core.artefact_file import write_artefact
 from whitelist.features.engines.spark import spark_label
 from whitelist.features.periods import feature_period
 from whitelist.features.spec import FeatureSet, load_features
@@ -47,11 +66,6 @@ from whitelist.scoring.predict import Scored, check_types, score_rows
 from whitelist.scoring.reason_codes import reason_columns
 from whitelist.sources.validate import check_validated
 
-WHITELIST_FILE = "whitelist.parquet"
-CONTRIBUTIONS_FILE = "contributions.parquet"
-INPUTS_FILE = "inputs.parquet"
-DECISION_LOG_FILE = "decision_log.parquet"
-MANIFEST_FILE = "manifest.json"
 EXTRACTS_DIR = "extracts"
 MODEL_COPY = "model"
 """The model's JSON files, copied into the run folder for the pages and the report."""
@@ -202,7 +216,7 @@ def _run_scoring(req: ScoreRequest, progress: Progress) -> RunResult:
         counts = {d: int((table["decision"] == d).sum()) for d in DECISIONS}
         counts["scanned"] = len(table)
         manifest = _manifest(req, population, artefact, scored, run_date, counts, dec, drift, table, files, tmp, timer)
-        write_json(tmp / "manifest.json", manifest)
+        write_artefact(tmp / MANIFEST_FILE, manifest)
         try:
             os.rename(tmp, req.out)
         except OSError:
@@ -215,8 +229,8 @@ def _run_scoring(req: ScoreRequest, progress: Progress) -> RunResult:
     return RunResult(
         folder=req.out,
         counts=counts,
-        whitelist_limit=manifest["whitelist"]["total_limit"],
-        average_rate=manifest["whitelist"]["average_rate"],
+        whitelist_limit=manifest.whitelist.total_limit,
+        average_rate=manifest.whitelist.average_rate,
         expected_bad_rate=dec.expected_bad_rate,
         drift=drift,
         files=[req.out / f.relative_to(tmp) for f in files] + [req.out / MANIFEST_FILE],
@@ -407,50 +421,50 @@ def _manifest(
     files: list[Path],
     tmp: Path,
     timer: dict[str, float],
-) -> dict[str, Any]:
+) -> RunManifest:
     wl = table["decision"] == "whitelist"
-    reconciles = counts["scanned"] == sum(counts[d] for d in DECISIONS)
-    return {
-        "engine_version": __version__,
-        "as_of": population.as_of.isoformat(),
-        "run_date": run_date.isoformat(),
-        "model": {
-            "ref": req.model_ref,
-            "model_sha256": model_digest(req.model_dir),
-            "artefact_sha256": file_sha256(req.model_dir / ARTEFACT_FILE),
-            "kind": artefact.kind,
-            "trees": artefact.meta.get("trees"),
-            "features": len(artefact.features),
-            "git_commit": artefact.meta.get("trace", {}).get("code", {}).get("git_commit"),
-        },
-        "policy": {"path": str(req.policy_path), "version": req.policy.version, "sha256": file_sha256(req.policy_path),
-                   "config": req.policy.model_dump(mode="json")},
-        "reasons": {"path": str(req.reasons_path), "sha256": file_sha256(req.reasons_path)},
-        "contributions": scored.method,
-        "engine": req.engine if req.engine == "local" else spark_label(req.master),
-        "checks": [asdict(c) for c in CHECKS],
-        "inputs": {name: {"path": str(p), "sha256": _hash_or_none(p)} for name, p in population.files.items()},
-        "counts": {**counts, "reconciles": reconciles,
-                   "visit_focus": int(table["visit_focus"].sum()),
-                   "contact_overflow": int(table["contact_overflow"].sum())},
-        "visit_list": {**asdict(population.visits), "reconciles": population.visits.reconciles},
-        "rules_hit": _rule_counts(table),
-        "whitelist": {
-            "total_limit": float(table.loc[wl, "limit"].sum()),
-            "average_rate": float(np.round(table.loc[wl, "rate"].mean(), 6)) if wl.any() else None,
-            "limit_weighted_rate": float(np.round(np.average(table.loc[wl, "rate"], weights=table.loc[wl, "limit"]), 6)) if wl.any() else None,
-            "mean_pd": float(np.round(table.loc[wl, "pd"].mean(), 9)) if wl.any() else None,
-            "expected_bad_rate": dec.expected_bad_rate,
-            "lpr": dec.lpr,
-        },
-        "drift": [{"name": d.name, "psi": d.psi, "status": d.status} for d in drift],
-        "files": _hashes(sorted(files), tmp),
-        "run": {
-            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "host": socket.gethostname(),
-            "seconds": {k: round(v, 3) for k, v in timer.items()},
-        },
-    }
+    visits = population.visits
+    return RunManifest(
+        engine_version=__version__,
+        as_of=population.as_of,
+        run_date=run_date,
+        model=ModelRef(
+            ref=req.model_ref,
+            model_sha256=model_digest(req.model_dir),
+            artefact_sha256=file_sha256(req.model_dir / ARTEFACT_FILE),
+            kind=artefact.kind,
+            trees=artefact.meta.get("trees"),
+            features=len(artefact.features),
+            git_commit=artefact.meta.get("trace", {}).get("code", {}).get("git_commit"),
+        ),
+        policy=PolicyRef(path=str(req.policy_path), version=req.policy.version, sha256=file_sha256(req.policy_path),
+                         config=req.policy.model_dump(mode="json")),
+        reasons=FileRef(path=str(req.reasons_path), sha256=file_sha256(req.reasons_path)),
+        contributions=Contributions(**scored.method),
+        engine=req.engine if req.engine == "local" else spark_label(req.master),
+        checks=tuple(CheckRecord(**asdict(c)) for c in CHECKS),
+        inputs={name: FileRef(path=str(p), sha256=_hash_or_none(p)) for name, p in population.files.items()},
+        counts=Counts(**counts, reconciles=counts["scanned"] == sum(counts[d] for d in DECISIONS),
+                      visit_focus=int(table["visit_focus"].sum()), contact_overflow=int(table["contact_overflow"].sum())),
+        visit_list=VisitList(**asdict(visits), reconciles=visits.reconciles),
+        rules_hit=_rule_counts(table),
+        whitelist=WhitelistSummary(
+            total_limit=float(table.loc[wl, "limit"].sum()),
+            average_rate=float(np.round(table.loc[wl, "rate"].mean(), 6)) if wl.any() else None,
+            limit_weighted_rate=float(np.round(np.average(table.loc[wl, "rate"], weights=table.loc[wl, "limit"]), 6))
+            if wl.any() else None,
+            mean_pd=float(np.round(table.loc[wl, "pd"].mean(), 9)) if wl.any() else None,
+            expected_bad_rate=dec.expected_bad_rate,
+            lpr=dec.lpr,
+        ),
+        drift=tuple(DriftRecord(name=d.name, psi=d.psi, status=d.status) for d in drift),  # type: ignore[arg-type]
+        files=_hashes(sorted(files), tmp),
+        run=RunInfo(
+            created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            host=socket.gethostname(),
+            seconds={k: round(v, 3) for k, v in timer.items()},
+        ),
+    )
 
 
 def _hashes(files: list[Path], root: Path) -> dict[str, str]:

@@ -154,8 +154,8 @@ def create_app(
 
     @app.get("/health")
     def health() -> dict[str, Any]:
-        return {"status": "ok", "run_date": manifest.get("run_date"), "scanned": index.size,
-                "model": manifest.get("model", {}).get("ref"), "realtime": scorer is not None}
+        return {"status": "ok", "run_date": manifest.run_date.isoformat(), "scanned": index.size,
+                "model": manifest.model.ref, "realtime": scorer is not None}
 
     @app.get("/v1/preapproval/{uscc}", response_model=Preapproval, responses=ERRORS)
     def preapproval(

@@ -130,7 +130,7 @@ def add_review_pages(
                     break
                 results.append({**d.row, "name": names.get(c)})
         return page(request, "search.html.j2", caller=caller, q=text, results=results, truncated=truncated, names=bool(names),
-                    run_date=folder.manifest.get("run_date"), scanned=f"{index.size:,}")
+                    run_date=folder.manifest.run_date.isoformat(), scanned=f"{index.size:,}")
 
     @app.get("/review/decisions/{uscc}", include_in_schema=False)
     def decision(request: Request, uscc: str) -> Response:

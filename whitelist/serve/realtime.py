@@ -40,25 +40,25 @@ Value = float | int | str | bool | None
 class RealtimeScorer:
     def __init__(self, run: RunFolder, model_dir: Path) -> None:
         manifest = run.manifest
-        expected = manifest["model"]["model_sha256"]
+        expected = manifest.model.model_sha256
         found = model_digest(model_dir)
         if found != expected:
             raise ConfigError(
                 f"{model_dir}: not the model of run {run.path} (its model has SHA-256 {found}, the run's manifest "
-                f"{expected}); give --model the folder the run was scored with ({manifest['model']['ref']})"
+                f"{expected}); give --model the folder the run was scored with ({manifest.model.ref})"
             )
-        self.model_version = {"ref": manifest["model"]["ref"], "model_sha256": expected}
+        self.model_version = {"ref": manifest.model.ref, "model_sha256": expected}
         self.artefact = ModelArtefact.load(model_dir)
         self.policy = _one_row_policy(
-            parse_config(PolicyConfig, manifest["policy"]["config"], source=f"{run.path / 'manifest.json'} policy"), run
+            parse_config(PolicyConfig, manifest.policy.config, source=f"{run.path / 'manifest.json'} policy"), run
         )
-        reasons_path = Path(manifest["reasons"]["path"])
-        if not (reasons_path.is_file() and file_sha256(reasons_path) == manifest["reasons"]["sha256"]):
+        reasons_path = Path(manifest.reasons.path)
+        if not (reasons_path.is_file() and file_sha256(reasons_path) == manifest.reasons.sha256):
             reasons_path = DEFAULT_REASONS
         government = "panel" in self.artefact.meta.get("training_data", {})
         self.groups = load_reasons(reasons_path).group_map(self.artefact.features, strict=government)
-        self.as_of = date.fromisoformat(manifest["as_of"])
-        self.run_date = date.fromisoformat(manifest["run_date"])
+        self.as_of = manifest.as_of
+        self.run_date = manifest.run_date
         self.features = load_features()
         self.bounds = feature_bounds(self.features)
         self.explain = self.artefact.explainer()
