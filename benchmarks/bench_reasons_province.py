@@ -123,7 +123,7 @@ def child(method: str, model: Path, booster_file: str, features: Path, rows: int
     t = time.perf_counter()
     artefact = with_booster(model, booster_file)
     booster = artefact.booster
-    groups = load_reasons().group_map(artefact.features, strict="panel" in artefact.meta.get("training_data", {}))
+    groups = load_reasons().group_map(artefact.features, strict=artefact.on_government_panel)
     seconds["load_model"] = time.perf_counter() - t
     n_features = len(artefact.features)
 

@@ -182,9 +182,9 @@ def child_largest(tuned: Path, panel: Path, folder: Path) -> None:
     from whitelist.training.tune import DEFAULT_SPACE
 
     artefact = ModelArtefact.load(tuned)
-    meta = artefact.meta
-    target, id_col, time_col, seed = meta["target"], meta["id_col"], meta["time_col"], meta["seed"]
-    rounds = int(meta["config"]["max_trees"])
+    meta = artefact.about
+    target, id_col, time_col, seed = meta.target, meta.id_col, meta.time_col, meta.seed
+    rounds = int((meta.config or {})["max_trees"])
     t = time.perf_counter()
     frame = pd.read_parquet(panel, columns=[*artefact.features, target, id_col, time_col])
     frame = frame.loc[frame[target].notna()].reset_index(drop=True)  # as train_table: labelled rows only
@@ -194,7 +194,7 @@ def child_largest(tuned: Path, panel: Path, folder: Path) -> None:
     read = time.perf_counter() - t
     rows = {"train": int(parts.train.size), "valid": int(parts.valid.size), "test": int(parts.test.size)}
     params = {
-        **meta["params"],
+        **(meta.params or {}),
         "learning_rate": LARGEST["learning_rate"],
         "max_depth": int(getattr(DEFAULT_SPACE["max_depth"], LARGEST["max_depth_from_space"])),
         "num_leaves": int(getattr(DEFAULT_SPACE["num_leaves"], LARGEST["num_leaves_from_space"])),
@@ -202,7 +202,7 @@ def child_largest(tuned: Path, panel: Path, folder: Path) -> None:
         "seed": seed,
     }
     params.pop("metric", None)
-    constraints = [int(meta["monotone"].get(f, 0)) for f in artefact.features]
+    constraints = [int(meta.monotone.get(f, 0)) for f in artefact.features]
     t = time.perf_counter()
     booster = lgb.train({**params, "monotone_constraints": constraints},
                         lgb.Dataset(x.iloc[parts.train], y.to_numpy()[parts.train]), num_boost_round=rounds)
@@ -214,7 +214,7 @@ def child_largest(tuned: Path, panel: Path, folder: Path) -> None:
     note = ("timing only: the tuned model's artefact (features, PD calibration, scorecard, bins) with a larger "
             "booster swapped in by benchmarks/bench_score.py; its decisions are not a model's")
     replaced = dataclasses.replace(artefact, booster=booster,
-                                   meta={**meta, "trees": booster.num_trees(), "params": params, "timing_only": note})
+                                   meta=meta.model_copy(update={"trees": booster.num_trees(), "params": params, "timing_only": note}))
     replaced.save(folder)
     info = {"note": note, "tuned_model": str(tuned), "panel": str(panel), "rounds": rounds, "params": params,
             "monotone_constraints": sum(c != 0 for c in constraints), "split_rows": rows,

@@ -128,8 +128,8 @@ def load_panel(tuned: Path, panel: Path) -> dict[str, Any]:
     from whitelist.training.split import split
 
     artefact = ModelArtefact.load(tuned)
-    meta = artefact.meta
-    target, id_col, time_col, seed = meta["target"], meta["id_col"], meta["time_col"], meta["seed"]
+    meta = artefact.about
+    target, id_col, time_col, seed = meta.target, meta.id_col, meta.time_col, meta.seed
     frame = pd.read_parquet(panel, columns=[*artefact.features, target, id_col, time_col])
     frame = frame.loc[frame[target].notna()].reset_index(drop=True)
     y = frame[target].astype("float64")
@@ -159,10 +159,10 @@ def train_one(cfg: dict[str, Any], data: dict[str, Any], folder: Path) -> dict[s
     import lightgbm as lgb
 
     artefact, x, y, parts = data["artefact"], data["x"], data["y"], data["parts"]
-    meta = artefact.meta
-    params = {**meta["params"], "metric": "auc", "learning_rate": cfg["learning_rate"], "max_depth": cfg["max_depth"],
-              "num_leaves": cfg["num_leaves"], "min_data_in_leaf": cfg.get("min_data_in_leaf", MIN_DATA_IN_LEAF), "seed": meta["seed"],
-              "monotone_constraints": [int(meta["monotone"].get(f, 0)) for f in artefact.features]}
+    meta = artefact.about
+    params = {**(meta.params or {}), "metric": "auc", "learning_rate": cfg["learning_rate"], "max_depth": cfg["max_depth"],
+              "num_leaves": cfg["num_leaves"], "min_data_in_leaf": cfg.get("min_data_in_leaf", MIN_DATA_IN_LEAF), "seed": meta.seed,
+              "monotone_constraints": [int(meta.monotone.get(f, 0)) for f in artefact.features]}
     train = lgb.Dataset(x.iloc[parts.train], y[parts.train], free_raw_data=False, params={"feature_pre_filter": False})
     valid = lgb.Dataset(x.iloc[parts.valid], y[parts.valid], reference=train, free_raw_data=False)
     callbacks = [lgb.early_stopping(EARLY_STOPPING, verbose=False)] if cfg["early_stopping"] else []
@@ -380,10 +380,10 @@ def main() -> None:
         redo = args.only is None or name in args.only
         booster_file = tuned / "model.txt" if name == "tuned" else folder / f"{name}.txt"
         if name == "tuned":
-            p = data["artefact"].meta["params"]
+            p = data["artefact"].about.params or {}
             cfg = {**cfg, "max_depth": int(p["max_depth"]), "num_leaves": int(p["num_leaves"]),
                    "learning_rate": round(float(p["learning_rate"]), 4),
-                   "rounds": int(data["artefact"].meta["config"]["max_trees"])}
+                   "rounds": int((data["artefact"].about.config or {})["max_trees"])}
         if name != "tuned" and (not booster_file.is_file() or (args.phase in ("all", "train") and redo)):
             print(f"training {name} ...", flush=True)
             row = train_one(cfg, data, folder)

@@ -169,10 +169,10 @@ def child_whitelist(
     test = parts.test
     pd_test = result.artefact.predict(frame.iloc[test])["pd"].to_numpy()
     _test_frame(frame, test, pd_test).to_parquet(out.with_suffix(".test.parquet"), index=False)
-    meta, ev = result.artefact.meta, result.evaluation
-    tuning = meta["tuning"]
+    meta, ev = result.artefact.about, result.evaluation
+    tuning = meta.tuning
     trials_out = []
-    for t, seconds in zip(tuning["trials"] if tuning else [], durations or [], strict=False):
+    for t, seconds in zip(tuning.trials if tuning else [], durations or [], strict=False):
         trials_out.append(
             {"number": t["number"], "state": t["state"], "value": t["value"], "trees": t.get("trees"),
              "seconds": seconds, "params": t["params"]}
@@ -187,11 +187,11 @@ def child_whitelist(
                          for k, v in kwargs.items() if k not in ("scorecard", "gates")},
                 "rows": len(frame),
                 "labelled": int(frame[TARGET].notna().sum()),
-                "split": meta["split"],
+                "split": meta.split.model_dump(mode="json"),
                 "features": len(result.artefact.features),
-                "excluded": meta["excluded"],
+                "excluded": meta.excluded,
                 "categories": sorted(result.artefact.categories),
-                "kind": meta["kind"],
+                "kind": meta.kind,
                 "candidates": ev["candidates"],
                 "read_seconds": read,
                 "fit_seconds": fit,
@@ -201,9 +201,9 @@ def child_whitelist(
                 "trials": kwargs["trials"],
                 "trial_states": states,
                 "trial_log": trials_out,
-                "best_validation_auc": tuning["best_validation_auc"] if tuning else None,
-                "params": meta["params"],
-                "trees": meta["trees"],
+                "best_validation_auc": tuning.best_validation_auc if tuning else None,
+                "params": meta.params,
+                "trees": meta.trees,
                 "calibration": ev["calibration_choice"]["chosen"],
                 "evaluation_test": {k: ev["test"][k] for k in ("rows", "default_rate", "auc", "gini", "ks", "brier")},
                 "evaluation_train_auc": ev["train"]["auc"],

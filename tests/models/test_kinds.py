@@ -35,7 +35,7 @@ def kind_model(request: pytest.FixtureRequest) -> tuple[str, pd.DataFrame, Model
 
 def test_contributions_add_up_to_the_raw_score_row_by_row(kind_model: tuple[str, pd.DataFrame, ModelArtefact]) -> None:
     kind, frame, artefact = kind_model
-    assert artefact.kind == kind and artefact.meta["kind"] == kind
+    assert artefact.kind == kind and artefact.about.kind == kind
     odd = frame.head(200).copy()
     odd.loc[odd.index[:20], "sector"] = "mining"  # an unseen level reads as missing
     odd.loc[odd.index[20:40], "arrears"] = np.nan

@@ -145,12 +145,12 @@ def test_tuning_is_seeded_kept_in_sqlite_and_recorded(tmp_path: Path) -> None:
     a = train_table(frame, study_name="s", **kwargs)
     b = train_table(frame, study_name="s", **kwargs)
     assert a.artefact.booster.model_to_string() == b.artefact.booster.model_to_string()
-    tuning = a.artefact.meta["tuning"]
+    tuning = a.artefact.about.tuning.model_dump()
     assert len(tuning["trials"]) == 4 and (tmp_path / "optuna.db").is_file() and tuning["stopped_by"] == "trials"
     assert all(2 <= t["params"]["max_depth"] <= 6 for t in tuning["trials"])
     best = max(t["value"] for t in tuning["trials"] if t["value"] is not None)
     assert tuning["best_validation_auc"] == best
-    assert a.artefact.meta["params"]["max_depth"] == tuning["trials"][[t["value"] for t in tuning["trials"]].index(best)]["params"]["max_depth"]
+    assert a.artefact.about.params["max_depth"] == tuning["trials"][[t["value"] for t in tuning["trials"]].index(best)]["params"]["max_depth"]
 
 
 def test_unlabelled_rows_change_nothing_and_the_split_points_into_the_given_table() -> None:
@@ -170,9 +170,9 @@ def test_a_spent_time_budget_starts_no_trial_and_says_so(tmp_path: Path) -> None
     frame = _table(3_000, seed=8)
     result = train_table(frame, target="y", id_col="id", time_col="month", trials=None, time_budget=5.0,
                          started=time.monotonic() - 10.0, study_storage=tmp_path / "optuna.db", model_kind="lightgbm")
-    tuning = result.artefact.meta["tuning"]
+    tuning = result.artefact.about.tuning.model_dump()
     assert tuning["stopped_by"] == "time_budget" and tuning["trials"] == [] and tuning["time_budget"] == 5.0
-    assert result.artefact.meta["trees"] >= 1 and result.evaluation["test"]["auc"] > 0.6
+    assert result.artefact.about.trees >= 1 and result.evaluation["test"]["auc"] > 0.6
 
 
 def test_tuning_gets_what_the_work_so_far_leaves_and_no_trial_overruns() -> None:
@@ -187,16 +187,16 @@ def test_a_700_row_table_trains_on_every_row_but_the_test_part() -> None:
     """The old split kept 448 of 700 rows for the trees; the folds now see all 560 rows outside the test part."""
     frame = _table(700, seed=9).drop(columns=["month"])
     result = train_table(frame, target="y", id_col="id", model_kind="blend")
-    rows = result.artefact.meta["split"]["rows"]
+    rows = result.artefact.about.split.rows
     assert rows == {"train": 560, "test": 140, "out_of_fold": 560}
     folds = result.evaluation["candidates"]["folds"]
     assert folds["kind"] == "stratified" and sum(folds["valid_rows"]) == 560 and set(folds["train_rows"]) <= {448, 449}
     model = result.artefact.model
     assert sum(model.scorecard.bins[0].count) == 560  # the final scorecard's bins count every training row
     root = model.tree.booster.dump_model()["tree_info"][0]["tree_structure"]
-    bagging = result.artefact.meta["params"]["bagging_fraction"]
+    bagging = result.artefact.about.params["bagging_fraction"]
     assert 0.9 * bagging * 560 < root["internal_count"] <= 560  # the final trees bag from all 560 rows (not 448)
-    assert result.artefact.meta["params"]["min_data_in_leaf"] < 100  # sized to the data, not a panel's 100
+    assert result.artefact.about.params["min_data_in_leaf"] < 100  # sized to the data, not a panel's 100
 
 
 def test_the_card_shows_the_candidates_the_benchmark_and_a_scorecards_bins(tmp_path: Path) -> None:

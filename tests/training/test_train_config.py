@@ -102,7 +102,7 @@ def test_a_config_with_enterprise_sample_trains_on_that_share_of_enterprises(
     sampled_config = tmp_path / "train.yaml"
     sampled_config.write_text(text, encoding="utf-8")
     result = train_from_config(load_train_config(sampled_config), tmp_path / "model")
-    rows = result.artefact.meta["training_data"]["rows"]
+    rows = result.artefact.about.training_data.rows
     whole = pd.read_parquet(panel)
     assert 0.4 * len(whole) < rows < 0.6 * len(whole)
-    assert result.artefact.meta["config"]["enterprise_sample"] == 0.5
+    assert result.artefact.about.config["enterprise_sample"] == 0.5

@@ -90,7 +90,7 @@ def demo(
             (
                 "train",
                 f"out-of-time AUC {test['auc']:.3f}, KS {test['ks']:.3f} on unseen enterprises, "
-                f"{model.artefact.meta['trees']} trees",
+                f"{model.artefact.about.trees} trees",
                 out / "model" / "model_card.html",
             ),
             ("register and promote", registry, out / "promotions.jsonl"),

@@ -110,7 +110,7 @@ def _label(trials: int | None, budget: float | str | None) -> str:
 
 def _summarise(result: TrainResult, out: Path, registered: dict[str, str] | None) -> None:
     test = result.evaluation["test"]
-    meta = result.artefact.meta
+    meta = result.artefact.about
     candidates = result.evaluation["candidates"]
     bench = result.evaluation["benchmark"]["bootstrap"]["auc"]
     gates = result.evaluation["gates"]
@@ -119,10 +119,10 @@ def _summarise(result: TrainResult, out: Path, registered: dict[str, str] | None
 
     failed = failed_gates(gates)
     summary_table(
-        f"Model ({meta['split']['kind'].replace('_', ' ')} test part, {test['rows']:,} rows)",
+        f"Model ({meta.split.kind.replace('_', ' ')} test part, {test['rows']:,} rows)",
         ["measure", "value"],
         [
-            ("model kind", f"{meta['kind']} (asked: {candidates['requested']})"),
+            ("model kind", f"{meta.kind} (asked: {candidates['requested']})"),
             *((f"out-of-fold AUC {k}", round(v, 4)) for k, v in candidates["oof_auc"].items()),
             ("AUC", f"{test['auc']:.4f} [{bench['model']['low']:.3f}, {bench['model']['high']:.3f}]"),
             ("WoE scorecard AUC (same rows)",
@@ -134,8 +134,8 @@ def _summarise(result: TrainResult, out: Path, registered: dict[str, str] | None
             ("calibrator", result.artefact.calibrator.kind),
             ("score PSI train -> test", round(result.evaluation["psi"]["score"]["value"], 4)),
             ("monotonicity violations", result.evaluation["monotonicity"]["violations"]),
-            ("trees", meta["trees"] if meta["trees"] is not None else "-"),
-            ("tuning trials", len(meta["tuning"]["trials"]) if meta["tuning"] else 0),
+            ("trees", meta.trees if meta.trees is not None else "-"),
+            ("tuning trials", len(meta.tuning.trials) if meta.tuning else 0),
             ("features", len(result.artefact.features)),
             ("gates", "pass" if gates["passed"] else f"FAIL: {', '.join(failed)}"),
         ],

@@ -90,12 +90,12 @@ def _importance(run: RunFolder) -> tuple[dict[str, float], str | None]:
 def render_report(run: RunFolder) -> str:
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    manifest, evaluation, artefact = run.manifest, run.evaluation, run.artefact
+    manifest, evaluation = run.manifest, run.evaluation
     policy = manifest.policy.config
     wl = run.whitelist
     counts = manifest.counts
     test = evaluation.get("test", {})
-    meta = artefact.get("meta", {})
+    meta = run.model_meta
     card = None
     if test:
         card = {

@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 from whitelist.core.artefact_file import read_artefact
 from whitelist.core.errors import InputDataError
 from whitelist.core.run_manifest import MANIFEST_FILE, RUN_FILES, RunManifest
+from whitelist.models.meta import ARTEFACT_FILE, ModelMeta, read_model_meta
 
 REQUIRED = RUN_FILES
 
@@ -58,8 +59,12 @@ class RunFolder:
         return _json(self.path / "model" / "evaluation.json")
 
     @cached_property
-    def artefact(self) -> dict[str, Any]:
-        return _json(self.path / "model" / "artefact.json")
+    def model_meta(self) -> ModelMeta | None:
+        """How the run's model was trained (its ``artefact.json`` meta, copied into ``model/``); None if not copied."""
+        path = self.path / "model" / ARTEFACT_FILE
+        if not path.is_file():
+            return None
+        return read_model_meta(path)
 
     @cached_property
     def input_columns(self) -> frozenset[str]:

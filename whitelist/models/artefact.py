@@ -19,12 +19,14 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from whitelist.core.artefact_file import parse_artefact
 from whitelist.core.errors import InputDataError, preview
 from whitelist.core.io import file_sha256, write_json
 from whitelist.models.blend import BlendModel
 from whitelist.models.calibrate import Calibrator
 from whitelist.models.contributions import DEFAULT_METHOD
 from whitelist.models.kinds import Explainer, ScoringModel, as_array
+from whitelist.models.meta import ARTEFACT_FILE, RUN_FILE, ModelMeta
 from whitelist.models.scorecard import Scorecard
 from whitelist.models.stability import Bins
 from whitelist.models.tree import MODEL_FILE, TreeModel
@@ -36,11 +38,8 @@ KINDS: dict[str, Callable[[Path, dict[str, Any], tuple[str, ...], dict[str, list
     "blend": BlendModel.load,
 }
 """Model kind named in ``artefact.json`` -> how to load it from its folder."""
-ARTEFACT_FILE = "artefact.json"
 EVALUATION_FILE = "evaluation.json"
 """Every figure of the model's evaluation; gates, the model card and the compliance report read it."""
-RUN_FILE = "training_run.json"
-"""Who trained the model, where and when: the only file of a model folder that differs between re-runs."""
 CARD_FILE = "model_card.html"
 
 
@@ -75,7 +74,8 @@ class ModelArtefact:
     scorecard: Scorecard
     score_bins: Bins
     feature_bins: dict[str, Bins] = field(default_factory=dict)
-    meta: dict[str, Any] = field(default_factory=dict)
+    meta: ModelMeta | None = None
+    """How the model was trained; None only while training is still building it."""
 
     def matrix(self, table: pd.DataFrame, source: str = "table") -> pd.DataFrame:
         return model_matrix(table, self.features, self.categories, source)
@@ -83,6 +83,22 @@ class ModelArtefact:
     @property
     def kind(self) -> str:
         return self.model.kind
+
+    @property
+    def about(self) -> ModelMeta:
+        """``meta`` of a finished model (every saved one has it)."""
+        if self.meta is None:
+            raise InputDataError("this model has no training record (artefact.json meta); train it again")
+        return self.meta
+
+    @property
+    def id_col(self) -> str | None:
+        return self.meta.id_col if self.meta else None
+
+    @property
+    def on_government_panel(self) -> bool:
+        """Trained on the engine's own feature panel: its features are the declared ones, reason groups strict."""
+        return self.meta is not None and self.meta.on_government_panel
 
     @property
     def booster(self) -> lgb.Booster:
@@ -117,7 +133,7 @@ class ModelArtefact:
 
     def predict_with_id(self, table: pd.DataFrame, source: str = "table") -> pd.DataFrame:
         """``predict`` with the id column the model was trained with in front, when it has one."""
-        id_col = self.meta.get("id_col")
+        id_col = self.id_col
         if id_col and id_col not in table.columns:
             raise InputDataError(f"{source}: no id column {id_col!r}, which the model was trained with")
         scored = self.predict(table, source)
@@ -140,7 +156,7 @@ class ModelArtefact:
                 "feature_bins": {
                     k: {"edges": list(b.edges), "shares": list(b.shares)} for k, b in self.feature_bins.items()
                 },
-                "meta": self.meta,
+                "meta": self.meta.model_dump(mode="json", exclude_unset=True) if self.meta else {},
             },
         )
         return folder
@@ -162,7 +178,7 @@ class ModelArtefact:
             feature_bins={
                 k: Bins(edges=tuple(v["edges"]), shares=tuple(v["shares"])) for k, v in d["feature_bins"].items()
             },
-            meta=d["meta"],
+            meta=parse_artefact(ModelMeta, d["meta"], f"{spec} meta") if d["meta"] else None,
         )
 
 

@@ -46,7 +46,7 @@ def predict_on_spark(model_dir: Path, table: Path, *, master: str | None = None)
     from pyspark.sql import functions as F
 
     frame = spark.read.parquet(str(table.resolve()))
-    id_col = artefact.meta.get("id_col")
+    id_col = artefact.id_col
     if id_col and id_col not in frame.columns:
         raise InputDataError(f"{table}: no id column {id_col!r}, which the model was trained with")
     fields = [f"`{ROW}` bigint"]

@@ -14,6 +14,11 @@ from typing import Any, Literal
 
 from whitelist.core.artefact_file import Artefact, parse_artefact
 
+ARTEFACT_FILE = "artefact.json"
+"""A model folder's description: features, calibrator, scorecard, bins and ``meta`` (``ModelArtefact``)."""
+RUN_FILE = "training_run.json"
+"""Who trained the model, where and when: the only file of a model folder that differs between re-runs."""
+
 ModelKind = Literal["lightgbm", "scorecard", "blend"]
 
 
@@ -59,7 +64,7 @@ class Tuning(Artefact):
     storage: str | None
     study: str | None
     stopped_by: str | None
-    time_budget: float | None
+    time_budget: int | float | None
 
 
 class Split(Artefact):
@@ -97,6 +102,8 @@ class ModelMeta(Artefact):
     trace: Trace | None = None
     config: dict[str, Any] | None = None
     """The training config as given (``configs/train.yaml``), for ``train`` from a config."""
+    timing_only: str | None = None
+    """Set on a benchmark's artefact whose booster was swapped in for timing: its decisions are not a model's."""
 
     @property
     def on_government_panel(self) -> bool:

@@ -137,7 +137,7 @@ def _run_scoring(req: ScoreRequest, progress: Progress) -> RunResult:
     clock = time.perf_counter()
     loading = progress.task("Loading the model, features, registry and visit list", 1)
     artefact = ModelArtefact.load(req.model_dir)
-    government = "panel" in artefact.meta.get("training_data", {})
+    government = artefact.on_government_panel
     groups = req.reasons.group_map(artefact.features, strict=government)
     population = load_population(req.features, req.raw, req.prefetch)
     frame = population.frame
@@ -433,9 +433,9 @@ def _manifest(
             model_sha256=model_digest(req.model_dir),
             artefact_sha256=file_sha256(req.model_dir / ARTEFACT_FILE),
             kind=artefact.kind,
-            trees=artefact.meta.get("trees"),
+            trees=artefact.about.trees,
             features=len(artefact.features),
-            git_commit=artefact.meta.get("trace", {}).get("code", {}).get("git_commit"),
+            git_commit=artefact.about.git_commit,
         ),
         policy=PolicyRef(path=str(req.policy_path), version=req.policy.version, sha256=file_sha256(req.policy_path),
                          config=req.policy.model_dump(mode="json")),

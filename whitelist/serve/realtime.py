@@ -55,7 +55,7 @@ class RealtimeScorer:
         reasons_path = Path(manifest.reasons.path)
         if not (reasons_path.is_file() and file_sha256(reasons_path) == manifest.reasons.sha256):
             reasons_path = DEFAULT_REASONS
-        government = "panel" in self.artefact.meta.get("training_data", {})
+        government = self.artefact.on_government_panel
         self.groups = load_reasons(reasons_path).group_map(self.artefact.features, strict=government)
         self.as_of = manifest.as_of
         self.run_date = manifest.run_date

@@ -25,6 +25,7 @@ import pandas as pd
 
 from whitelist import __version__
 from whitelist.core.errors import ConfigError
+from whitelist.models.meta import ModelMeta
 from whitelist.models.artefact import ModelArtefact, as_array, model_matrix
 from whitelist.models.blend import BlendModel
 from whitelist.models.kinds import ScoringModel
@@ -240,7 +241,6 @@ def train_table(
         calibrator=calibrator,
         scorecard=scorecard,
         score_bins=Bins(edges=(), shares=()),
-        meta={},
     )
     pd_all = artefact.from_raw_score(model.raw_score(as_array(x)))["pd"].to_numpy()
     artefact = replace(
@@ -298,7 +298,7 @@ def train_table(
             "folds": folds.describe(),
         },
     }
-    artefact = replace(artefact, meta=meta)
+    artefact = replace(artefact, meta=ModelMeta.model_validate(meta))
     rng = np.random.default_rng(seed)
     evaluation["monotonicity"] = check_monotone(
         lambda rows: model.raw_score(as_array(rows)),

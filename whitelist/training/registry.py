@@ -17,7 +17,9 @@ from typing import Any
 import pandas as pd
 
 from whitelist.core.errors import GateFailedError, InputDataError
+from whitelist.core.artefact_file import read_artefact
 from whitelist.models.artefact import RUN_FILE, ModelArtefact
+from whitelist.models.meta import TrainingRun
 from whitelist.training import trace
 from whitelist.training.config import Gates
 from whitelist.training.gates import check_gates, failed_message, gates_report
@@ -77,38 +79,38 @@ def log_and_register(model_dir: Path, examples: pd.DataFrame, evaluation: dict[s
     signature = infer_signature(example, artefact.predict(example).reset_index(drop=True))
     mlflow.set_experiment(EXPERIMENT)
     test = evaluation["test"]
-    meta = artefact.meta
+    meta = artefact.about
     run_file = model_dir / RUN_FILE
-    context = json.loads(run_file.read_text(encoding="utf-8")) if run_file.is_file() else trace.run_context()
-    code = meta.get("trace", {}).get("code", {})
-    data = meta.get("training_data", {})
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
+    context = read_artefact(TrainingRun, run_file) if run_file.is_file() else trace.run_context(now, now)
+    code = meta.trace.code if meta.trace else trace.code_version()
+    data = meta.training_data
     with mlflow.start_run() as run:
         mlflow.set_tags(
             {
-                "operator": context.get("operator"),
-                "host": context.get("host"),
-                "whitelist.version": code.get("whitelist"),
-                "git.commit": code.get("git_commit") or "unknown",
-                "git.dirty": str(code.get("git_dirty")),
-                "data.file": data.get("file"),
-                "data.sha256": data.get("sha256"),
-                "data.rows": data.get("rows"),
-                "data.as_of": ",".join((data.get("panel") or {}).get("as_of") or []) or "n/a",
+                "operator": context.operator,
+                "host": context.host,
+                "whitelist.version": code.whitelist,
+                "git.commit": code.git_commit or "unknown",
+                "git.dirty": str(code.git_dirty),
+                "data.file": data.file if data else None,
+                "data.sha256": data.sha256 if data else None,
+                "data.rows": data.rows if data else None,
+                "data.as_of": ",".join((data.panel.as_of or []) if data and data.panel else []) or "n/a",
                 "gates.passed": str(evaluation.get("gates", {}).get("passed")),
             }
         )
-        mlflow.log_params({f"lgb.{k}": v for k, v in (meta.get("params") or {}).items()})
-        mlflow.log_params({"seed": meta["seed"], "trees": meta.get("trees") or 0, "split": meta["split"]["kind"],
-                           "model_kind": meta.get("kind", "lightgbm")})
+        mlflow.log_params({f"lgb.{k}": v for k, v in (meta.params or {}).items()})
+        mlflow.log_params({"seed": meta.seed, "trees": meta.trees or 0, "split": meta.split.kind, "model_kind": meta.kind})
         if "candidates" in evaluation:
             mlflow.log_dict(evaluation["candidates"], "candidates.json")
-        mlflow.log_params({"monotone": ",".join(f"{k}:{v}" for k, v in sorted(meta.get("monotone", {}).items())) or "none"})
-        mlflow.log_dict(meta.get("trace", {}), "trace.json")
-        mlflow.log_dict(data, "training_data.json")
-        if meta.get("tuning"):
-            mlflow.log_dict(meta["tuning"], "tuning.json")
-        if meta.get("config"):
-            mlflow.log_dict(meta["config"], "train_config.json")
+        mlflow.log_params({"monotone": ",".join(f"{k}:{v}" for k, v in sorted(meta.monotone.items())) or "none"})
+        mlflow.log_dict(meta.trace.model_dump(mode="json") if meta.trace else {}, "trace.json")
+        mlflow.log_dict(data.model_dump(mode="json") if data else {}, "training_data.json")
+        if meta.tuning:
+            mlflow.log_dict(meta.tuning.model_dump(mode="json"), "tuning.json")
+        if meta.config:
+            mlflow.log_dict(meta.config, "train_config.json")
         mlflow.log_metrics(
             {
                 "test_auc": test["auc"],
@@ -144,7 +146,7 @@ def log_and_register(model_dir: Path, examples: pd.DataFrame, evaluation: dict[s
     version = str(info.registered_model_version)
     client.set_registered_model_alias(MODEL_NAME, CHALLENGER, version)
     client.set_model_version_tag(MODEL_NAME, version, "gates.passed", str(evaluation.get("gates", {}).get("passed")))
-    client.set_model_version_tag(MODEL_NAME, version, "operator", context.get("operator"))
+    client.set_model_version_tag(MODEL_NAME, version, "operator", context.operator)
     return {"run_id": run_id, "version": version, "model_uri": f"models:/{MODEL_NAME}@{CHALLENGER}", "tracking_uri": tracking_uri()}
 
 

@@ -8,6 +8,7 @@ A model folder holds the LightGBM text model and ``artefact.json`` (what scoring
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timezone
 from pathlib import Path
 
@@ -16,10 +17,12 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from whitelist.core.errors import ConfigError, InputDataError
+from whitelist.core.artefact_file import write_artefact
 from whitelist.core.io import write_json
 from whitelist.core.progress import NullProgress, Progress
 from whitelist.models.artefact import EVALUATION_FILE, RUN_FILE
 from whitelist.models.card import write_model_card
+from whitelist.models.meta import Trace
 from whitelist.training import trace
 from whitelist.training.config import TrainConfig
 from whitelist.training.fit import ModelKind, TrainResult, train_table
@@ -86,14 +89,17 @@ def _now() -> str:
 
 
 def _save(result: TrainResult, out: Path, table: Path, rows: int, started: str, config: TrainConfig | None) -> TrainResult:
-    meta = result.artefact.meta
-    meta["training_data"] = trace.training_data(table, rows)
-    meta["trace"] = {"code": trace.code_version(), "environment": trace.environment()}
+    recorded: dict[str, object] = {
+        "training_data": trace.training_data(table, rows),
+        "trace": Trace(code=trace.code_version(), environment=trace.environment()),
+    }
     if config is not None:
-        meta["config"] = config.model_dump(mode="json")
-    result.artefact.save(out)
+        recorded["config"] = config.model_dump(mode="json")
+    artefact = replace(result.artefact, meta=result.artefact.about.model_copy(update=recorded))
+    result = replace(result, artefact=artefact)
+    artefact.save(out)
     write_json(out / EVALUATION_FILE, result.evaluation)
-    write_json(out / RUN_FILE, {**trace.run_context(), "started": started, "finished": _now()})
+    write_artefact(out / RUN_FILE, trace.run_context(started, _now()))
     write_model_card(out)
     return result
 
