@@ -35,6 +35,11 @@ OUT/bench-train-<enterprises>[-seed<S>][-<part>].json. Needs the `bench` extra (
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from whitelist.training.config import FitConfig
+
 import argparse
 import hashlib
 import json
@@ -112,31 +117,12 @@ def _test_frame(frame: pd.DataFrame, rows: np.ndarray, pd_: np.ndarray) -> pd.Da
     )
 
 
-def shipped_kwargs(trials: int | None) -> dict:
+def shipped_settings(trials: int | None) -> "FitConfig":
     """What `train_from_config` passes `train_table` for the shipped config (``trials`` overrides its 30)."""
     from whitelist.training.config import load_train_config
 
-    config = load_train_config()
-    return {
-        "target": config.target,
-        "id_col": config.id_col,
-        "time_col": config.time_col,
-        "seed": config.seed,
-        "scorecard": config.scorecard,
-        "monotone": dict(config.monotone),
-        "trials": config.trials if trials is None else trials,
-        "time_budget": config.time_budget,
-        "model_kind": config.model_kind,
-        "refit_all": config.refit_all,
-        "woe": config.woe.settings(),
-        "space": config.space(),
-        "max_trees": config.max_trees,
-        "shap_sample": config.shap_sample,
-        "reason_retrains": config.reason_retrains,
-        "gates": config.gates,
-        "monotone_method": config.monotone_method,
-        "exclude": config.exclude,
-    }
+    config = load_train_config().fit()
+    return config if trials is None else config.model_copy(update={"trials": trials})
 
 
 def child_whitelist(
@@ -146,9 +132,9 @@ def child_whitelist(
     from whitelist.training.fit import train_table
     from whitelist.training.table import read_table
 
-    kwargs = shipped_kwargs(trials)
-    kwargs["exclude"] = (*kwargs["exclude"], *drop)
-    kwargs["monotone"] = {k: v for k, v in kwargs["monotone"].items() if k not in drop}
+    settings = shipped_settings(trials)
+    settings = settings.model_copy(update={"exclude": (*settings.exclude, *drop),
+                                           "monotone": {k: v for k, v in settings.monotone.items() if k not in drop}})
     start = time.perf_counter()
     if labelled_only:  # rows without a label are never trained on: see what reading them costs
         import pyarrow.compute as pc
@@ -161,9 +147,9 @@ def child_whitelist(
     with tempfile.TemporaryDirectory(prefix="bench-train-") as tmp:
         storage = Path(tmp) / "optuna.db"
         start, cpu = time.perf_counter(), _cpu_seconds()
-        result = train_table(frame, source=str(panel), study_storage=storage, study_name="bench", **kwargs)
+        result = train_table(frame, settings, source=str(panel), study_storage=storage, study_name="bench")
         fit, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
-        durations = _trial_seconds(storage, "bench") if kwargs["trials"] else []
+        durations = _trial_seconds(storage, "bench") if settings.trials else []
     parts = result.split
     np.savez(out.with_suffix(".split.npz"), train=parts.train, test=parts.test)
     test = parts.test
@@ -183,8 +169,7 @@ def child_whitelist(
         json.dumps(
             {
                 "model": "whitelist shipped default (configs/train.yaml)",
-                "call": {k: (v if isinstance(v, (int, float, str, type(None), tuple, list, dict)) else repr(v))
-                         for k, v in kwargs.items() if k not in ("scorecard", "gates")},
+                "call": settings.model_dump(mode="json", exclude={"scorecard", "gates"}),
                 "rows": len(frame),
                 "labelled": int(frame[TARGET].notna().sum()),
                 "split": meta.split.model_dump(mode="json"),
@@ -198,7 +183,7 @@ def child_whitelist(
                 "fit_cpu_seconds": cpu,
                 "tuning_seconds": float(sum(s for s in durations if s is not None)) if durations else 0.0,
                 "peak_gb_self": _peak_gb(),
-                "trials": kwargs["trials"],
+                "trials": settings.trials,
                 "trial_states": states,
                 "trial_log": trials_out,
                 "best_validation_auc": tuning.best_validation_auc if tuning else None,

@@ -23,9 +23,20 @@ from whitelist.features.spec import load_features
 from whitelist.models.reasons import DEFAULT_REASONS, load_reasons
 from whitelist.scoring.config import DEFAULT_POLICY, PolicyConfig, load_policy
 from whitelist.scoring.run import ScoreRequest
+from whitelist.training.config import FitConfig
 from whitelist.training.fit import train_table
 
 SCORING_DATE = date(2024, 12, 31)
+
+
+def quick_fit(**given: object) -> FitConfig:
+    """Fit settings for a test: no tuning, no reason retrains, no id or time column unless ``given``.
+
+    The fast choices are made here, explicitly; every other setting is ``FitConfig``'s default.
+    """
+    return FitConfig.model_validate({"id_col": None, "time_col": None, "trials": 0, "reason_retrains": 0, **given})
+
+
 WHITELIST_SHARE = 0.2
 
 
@@ -84,15 +95,13 @@ def scoring_case(province: tuple[Path, Path], tmp_path_factory: pytest.TempPathF
     panel = build_features(validated, parse_as_of("2022-07-31..2023-12-31"), root / "train.parquet", spec, labels=True)
     score = build_features(validated, [SCORING_DATE], root / "score.parquet", spec)
     frame = pd.read_parquet(panel.path).drop(columns=["reg_region_category", "reg_industry_category"])
-    trained = train_table(
-        frame, target="default_12m", id_col="uscc", time_col="as_of", source="panel", reason_retrains=2,
-        model_kind="lightgbm",
-    )
+    panel_fit = quick_fit(target="default_12m", id_col="uscc", time_col="as_of")
+    trained = train_table(frame, panel_fit.model_copy(update={"reason_retrains": 2, "model_kind": "lightgbm"}), source="panel")
     trained.artefact.save(root / "model")
     policy = _fitted_policy(root / "policy.yaml", trained.artefact.predict(pd.read_parquet(score.path))["pd"])
     write_json(root / "model" / EVALUATION_FILE, trained.evaluation)
     for kind in ("blend", "scorecard"):
-        other = train_table(frame, target="default_12m", id_col="uscc", time_col="as_of", source="panel", model_kind=kind)
+        other = train_table(frame, panel_fit.model_copy(update={"model_kind": kind}), source="panel")
         other.artefact.save(root / kind)
         write_json(root / kind / EVALUATION_FILE, other.evaluation)
     return ScoringCase(validated=validated, features=score.path, model=root / "model", blend=root / "blend",

@@ -10,6 +10,7 @@ import pytest
 
 from whitelist.models.artefact import ModelArtefact, model_digest
 from whitelist.training.fit import train_table
+from tests.cases import quick_fit
 
 
 def _table(n: int = 3_000, seed: int = 0) -> pd.DataFrame:
@@ -29,7 +30,7 @@ def _table(n: int = 3_000, seed: int = 0) -> pd.DataFrame:
 @pytest.fixture(scope="module", params=["lightgbm", "scorecard", "blend"])
 def kind_model(request: pytest.FixtureRequest) -> tuple[str, pd.DataFrame, ModelArtefact]:
     frame = _table()
-    result = train_table(frame, target="bad", id_col="id", model_kind=request.param, monotone={"arrears": 1})
+    result = train_table(frame, quick_fit(target="bad", id_col="id", model_kind=request.param, monotone={"arrears": 1}))
     return request.param, frame, result.artefact
 
 

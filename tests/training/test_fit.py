@@ -16,7 +16,9 @@ from whitelist.cli.main import app
 from whitelist.core.errors import ConfigError, InputDataError
 from whitelist.models.artefact import ModelArtefact
 from whitelist.training.budget import TimeBudget, room_for_trial
+from whitelist.training.config import FitConfig
 from whitelist.training.fit import train_table
+from tests.cases import quick_fit
 
 
 def _table(n: int = 12_000, seed: int = 0) -> pd.DataFrame:
@@ -60,8 +62,8 @@ def train_command(
 @pytest.fixture(scope="module")
 def trained() -> tuple[pd.DataFrame, object]:
     frame = _table()
-    return frame, train_table(frame, target="y", id_col="id", time_col="month", monotone={"arrears": 1},
-                              model_kind="lightgbm")
+    settings = quick_fit(target="y", id_col="id", time_col="month", monotone={"arrears": 1}, model_kind="lightgbm")
+    return frame, train_table(frame, settings)
 
 
 def test_model_ranks_and_is_calibrated_out_of_time(trained: tuple[pd.DataFrame, object]) -> None:
@@ -78,8 +80,8 @@ def test_model_ranks_and_is_calibrated_out_of_time(trained: tuple[pd.DataFrame, 
 
 def test_same_data_and_seed_give_the_same_model(tmp_path: Path) -> None:
     frame = _table(6_000, seed=1)
-    a = train_table(frame, target="y", id_col="id", time_col="month", seed=4, model_kind="blend")
-    b = train_table(frame, target="y", id_col="id", time_col="month", seed=4, model_kind="blend")
+    a = train_table(frame, quick_fit(target="y", id_col="id", time_col="month", seed=4, model_kind="blend"))
+    b = train_table(frame, quick_fit(target="y", id_col="id", time_col="month", seed=4, model_kind="blend"))
     a.artefact.save(tmp_path / "a")
     b.artefact.save(tmp_path / "b")
     for name in ("model.txt", "scorecard.json", "artefact.json"):
@@ -116,19 +118,21 @@ def test_unseen_category_and_missing_feature_at_prediction(trained: tuple[pd.Dat
 def test_bad_training_inputs_are_named() -> None:
     frame = _table(2_000)
     with pytest.raises(ConfigError, match="monotone constraints name columns that are not features: arrear"):
-        train_table(frame, target="y", id_col="id", monotone={"arrear": 1})
+        train_table(frame, quick_fit(target="y", id_col="id", monotone={"arrear": 1}))
     with pytest.raises(ConfigError, match="no column 'ident'"):
-        train_table(frame, target="y", id_col="ident")
+        train_table(frame, quick_fit(target="y", id_col="ident"))
     rare = frame.assign(y=0.0)
     rare.loc[rare.index[:3], "y"] = 1.0  # three defaults, all in the first month
     with pytest.raises(ConfigError, match=r"the test part \(.* rows\) holds 0 defaults; each part needs both"):
-        train_table(rare, target="y", id_col="id", time_col="month")
+        train_table(rare, quick_fit(target="y", id_col="id", time_col="month"))
 
 
 def test_train_and_predict_commands(tmp_path: Path) -> None:
     table, model, result = train_command(tmp_path, "model", seed=2)
     runner = CliRunner()
     assert (model / "evaluation.json").is_file() and "AUC" in result.output
+    stability = json.loads((model / "evaluation.json").read_text(encoding="utf-8"))["reason_stability"]
+    assert stability["retrains"] == FitConfig().reason_retrains > 0  # `train --table` measures it like `--config`
     out = tmp_path / "scores.parquet"
     result = runner.invoke(app, ["predict", "--model", str(model), "--table", str(table), "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -140,10 +144,9 @@ def test_train_and_predict_commands(tmp_path: Path) -> None:
 
 def test_tuning_is_seeded_kept_in_sqlite_and_recorded(tmp_path: Path) -> None:
     frame = _table(6_000, seed=3)
-    kwargs = dict(target="y", id_col="id", time_col="month", seed=5, trials=4, study_storage=tmp_path / "optuna.db",
-                  model_kind="lightgbm")
-    a = train_table(frame, study_name="s", **kwargs)
-    b = train_table(frame, study_name="s", **kwargs)
+    settings = quick_fit(target="y", id_col="id", time_col="month", seed=5, trials=4, model_kind="lightgbm")
+    a = train_table(frame, settings, study_name="s", study_storage=tmp_path / "optuna.db")
+    b = train_table(frame, settings, study_name="s", study_storage=tmp_path / "optuna.db")
     assert a.artefact.booster.model_to_string() == b.artefact.booster.model_to_string()
     tuning = a.artefact.about.tuning.model_dump()
     assert len(tuning["trials"]) == 4 and (tmp_path / "optuna.db").is_file() and tuning["stopped_by"] == "trials"
@@ -157,8 +160,8 @@ def test_unlabelled_rows_change_nothing_and_the_split_points_into_the_given_tabl
     frame = _table(6_000, seed=6)
     extra = _table(3_000, seed=7).assign(y=np.nan, id=lambda f: "U" + f["id"])
     mixed = pd.concat([extra.iloc[:1_500], frame, extra.iloc[1_500:]]).reset_index(drop=True)  # same labelled order
-    a = train_table(frame, target="y", id_col="id", time_col="month", model_kind="lightgbm")
-    b = train_table(mixed, target="y", id_col="id", time_col="month", model_kind="lightgbm")
+    a = train_table(frame, quick_fit(target="y", id_col="id", time_col="month", model_kind="lightgbm"))
+    b = train_table(mixed, quick_fit(target="y", id_col="id", time_col="month", model_kind="lightgbm"))
     assert a.evaluation["test"]["auc"] == b.evaluation["test"]["auc"]
     assert a.artefact.booster.model_to_string() == b.artefact.booster.model_to_string()
     assert mixed["y"].iloc[b.split.test].notna().all()
@@ -168,8 +171,8 @@ def test_unlabelled_rows_change_nothing_and_the_split_points_into_the_given_tabl
 def test_a_spent_time_budget_starts_no_trial_and_says_so(tmp_path: Path) -> None:
     """The budget is for the whole command: one spent before tuning leaves it no trial, and the model is still made."""
     frame = _table(3_000, seed=8)
-    result = train_table(frame, target="y", id_col="id", time_col="month", trials=None, time_budget=5.0,
-                         started=time.monotonic() - 10.0, study_storage=tmp_path / "optuna.db", model_kind="lightgbm")
+    settings = quick_fit(target="y", id_col="id", time_col="month", trials=None, time_budget=5.0, model_kind="lightgbm")
+    result = train_table(frame, settings, started=time.monotonic() - 10.0, study_storage=tmp_path / "optuna.db")
     tuning = result.artefact.about.tuning.model_dump()
     assert tuning["stopped_by"] == "time_budget" and tuning["trials"] == [] and tuning["time_budget"] == 5.0
     assert result.artefact.about.trees >= 1 and result.evaluation["test"]["auc"] > 0.6
@@ -186,7 +189,7 @@ def test_tuning_gets_what_the_work_so_far_leaves_and_no_trial_overruns() -> None
 def test_a_700_row_table_trains_on_every_row_but_the_test_part() -> None:
     """The old split kept 448 of 700 rows for the trees; the folds now see all 560 rows outside the test part."""
     frame = _table(700, seed=9).drop(columns=["month"])
-    result = train_table(frame, target="y", id_col="id", model_kind="blend")
+    result = train_table(frame, quick_fit(target="y", id_col="id", model_kind="blend"))
     rows = result.artefact.about.split.rows
     assert rows == {"train": 560, "test": 140, "out_of_fold": 560}
     folds = result.evaluation["candidates"]["folds"]

@@ -79,8 +79,10 @@ class Gates(StrictModel):
     max_monotonicity_violations: int = Field(0, ge=0, description="paired rows whose PD fell when a constrained feature rose")
 
 
-class TrainConfig(StrictModel):
-    data: DataConfig
+class FitConfig(StrictModel):
+    """Every setting of a fit and its one default: ``train --config`` reads them from YAML, ``train --table``
+    and the tests build one in code, and ``train_table`` reads nothing else."""
+
     target: str = "default_12m"
     id_col: str | None = "uscc"
     time_col: str | None = "as_of"
@@ -99,7 +101,7 @@ class TrainConfig(StrictModel):
         False, description="refit the chosen model on the test part too, after it is evaluated without it"
     )
     woe: WoeConfig = Field(default_factory=WoeConfig)
-    max_trees: int = Field(400, ge=10, le=5000)
+    max_trees: int = Field(400, ge=10, le=5000, description="most boosting rounds; early stopping on the folds sets the count")
     search_space: dict[str, SpaceRange] = Field(
         default_factory=dict, description="ranges that replace or widen the default search space"
     )
@@ -110,9 +112,12 @@ class TrainConfig(StrictModel):
         default_factory=dict, description="feature -> +1 (more means more risk) or -1 (more means less risk)"
     )
     monotone_method: Literal["basic", "intermediate", "advanced"] = Field(
-        "intermediate", description="LightGBM's constraint method; the paired-row check verifies any of them"
+        "intermediate", description="LightGBM's constraint method; the paired-row check verifies any of them "
+        "(advanced leaked on the 20k demo panel where intermediate did not: docs/decisions.md)"
     )
-    shap_sample: int = Field(20_000, ge=100, description="out-of-time rows used for mean |SHAP| importance")
+    shap_sample: int = Field(
+        20_000, ge=100, description="out-of-time rows behind the mean |SHAP| importance: stable ranks, quick at province scale"
+    )
     enterprise_sample: float | None = Field(
         None, gt=0.0, le=1.0,
         description="share of enterprises trained on (all their as-of dates), by a stable hash of the id; "
@@ -125,7 +130,7 @@ class TrainConfig(StrictModel):
     gates: Gates = Field(default_factory=Gates)
 
     @model_validator(mode="after")
-    def _known_parameters(self) -> TrainConfig:
+    def _known_parameters(self) -> FitConfig:
         both = sorted(set(self.exclude) & set(self.monotone))
         if both:
             raise ValueError(f"exclude and monotone both name {', '.join(both)}: a feature is either used or not")
@@ -139,6 +144,16 @@ class TrainConfig(StrictModel):
     def space(self) -> dict[str, Range]:
         """This config's ranges, laid over the default space sized to the data at training time."""
         return {name: Range(low=r.low, high=r.high, log=r.log, integer=r.integer) for name, r in self.search_space.items()}
+
+
+class TrainConfig(FitConfig):
+    """``configs/train.yaml``: where the panel comes from, and the fit."""
+
+    data: DataConfig
+
+    def fit(self) -> FitConfig:
+        """The fitting settings alone, as ``train_table`` takes them."""
+        return FitConfig.model_validate(self.model_dump(exclude={"data"}))
 
 
 def load_train_config(path: Path | None = None) -> TrainConfig:

@@ -37,7 +37,7 @@ from whitelist.training import evaluate
 from whitelist.training.budget import TimeBudget
 from whitelist.training.calibrate import choose_calibrator
 from whitelist.training.candidates import compare
-from whitelist.training.config import Gates
+from whitelist.training.config import FitConfig
 from whitelist.training.gates import check_gates, gates_report
 from whitelist.training.monotonicity import check_monotone, feature_grid
 from whitelist.training.reason_stability import reason_stability
@@ -64,16 +64,9 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "num_threads": 2,
 }
 """Leaves, depth and leaf size come from ``training.sizing``: they follow the data's size."""
-MAX_TREES = 400
 ModelKind = Literal["auto", "lightgbm", "scorecard", "blend"]
-MODEL_KINDS: tuple[str, ...] = ("auto", "lightgbm", "scorecard", "blend")
 Refit = Callable[[pd.DataFrame, np.ndarray, np.ndarray, int], ScoringModel]
-MONOTONE_METHOD = "intermediate"
-"""LightGBM's "advanced" method leaked (30 paired-row violations on the 20k demo panel) where
-"intermediate" gave none and a higher AUC; see docs/decisions.md."""
 EARLY_STOPPING = 50
-SHAP_SAMPLE = 20_000
-"""Out-of-time rows behind the mean |SHAP| importance: enough for stable ranks, quick at province scale."""
 EXAMPLE_ROWS = 5
 MONOTONE_SAMPLE = 1_000
 """Out-of-time rows swept through each constrained feature's grid in the monotonicity check."""
@@ -111,41 +104,25 @@ def feature_columns(frame: pd.DataFrame, exclude: set[str]) -> tuple[list[str], 
 
 def train_table(
     frame: pd.DataFrame,
+    settings: FitConfig,
     *,
-    target: str,
-    id_col: str | None = None,
-    time_col: str | None = None,
-    seed: int = 0,
-    scorecard: Scorecard | None = None,
-    monotone: dict[str, int] | None = None,
     source: str = "table",
-    trials: int | None = 0,
-    time_budget: float | None = None,
     started: float | None = None,
     study_storage: Path | None = None,
     study_name: str = "whitelist",
-    space: dict[str, Range] | None = None,
-    max_trees: int = MAX_TREES,
-    shap_sample: int = SHAP_SAMPLE,
-    gates: Gates | None = None,
-    monotone_method: str = MONOTONE_METHOD,
-    exclude: tuple[str, ...] = (),
-    reason_retrains: int = 0,
-    model_kind: ModelKind = "auto",
-    refit_all: bool = False,
-    woe: WoeSettings | None = None,
 ) -> TrainResult:
     """Hold out the test part; cross-validate, tune and compare the kinds on the rest; refit; evaluate on test.
 
-    ``trials`` None with a ``time_budget`` tunes within the budget; 0 (and no budget) keeps the sized defaults.
-    The budget is for the whole command, counted from ``started`` (a ``time.monotonic`` reading; default: now).
-    ``space`` holds ranges laid over the sized default space.
+    ``settings.trials`` None with a ``time_budget`` tunes within the budget; 0 (and no budget) keeps the sized
+    defaults. The budget is for the whole command, counted from ``started`` (a ``time.monotonic`` reading;
+    default: now). Every default is ``FitConfig``'s: this function has none of its own.
     """
+    target, id_col, time_col, seed = settings.target, settings.id_col, settings.time_col, settings.seed
+    trials, time_budget, model_kind = settings.trials, settings.time_budget, settings.model_kind
+    max_trees, exclude, refit_all = settings.max_trees, settings.exclude, settings.refit_all
+    scorecard, gates, woe = settings.scorecard, settings.gates, settings.woe.settings()
     started = time.monotonic() if started is None else started
-    if model_kind not in MODEL_KINDS:
-        raise ConfigError(f"model kind {model_kind!r} is not one of {', '.join(MODEL_KINDS)}")
-    scorecard = scorecard or Scorecard()
-    monotone = dict(monotone or {})
+    monotone: dict[str, int] = dict(settings.monotone)
     y_all = binary_target(frame, target, source)
     absent = sorted(set(exclude) - set(frame.columns))
     if absent:
@@ -196,11 +173,10 @@ def train_table(
         **sized_params(fold_rows),
         "seed": seed,
         "monotone_constraints": [int(monotone.get(f, 0)) for f in features],
-        "monotone_constraints_method": monotone_method,
+        "monotone_constraints_method": settings.monotone_method,
     }
     x_dev, y_dev = x.iloc[dev], y[dev]
     oof_rows = folds.oof
-    woe = woe or WoeSettings()
     # The folds' scorecards come first, so a time budget has measured them before it sets tuning's share.
     card_oof = None
     if model_kind != "lightgbm":
@@ -216,7 +192,7 @@ def train_table(
             tuning = tune(
                 data, list(folds.pairs), params, trials=trials, seed=seed,
                 storage=study_storage or Path("optuna.db"), study_name=study_name, max_trees=max_trees,
-                early_stopping=EARLY_STOPPING, space={**sized_space(fold_rows), **(space or {})},
+                early_stopping=EARLY_STOPPING, space={**sized_space(fold_rows), **settings.space()},
                 deadline=None if time_budget is None else TimeBudget(time_budget, started).tuning_deadline(),
             )
             params = {**params, **tuning.params}
@@ -306,12 +282,12 @@ def train_table(
         monotone,
         {f: feature_grid(x[f]) for f in monotone},
     )
-    evaluation["importance_shap"] = _mean_abs_contribution(artefact, x.iloc[_sample(parts.test, shap_sample, rng)])
+    evaluation["importance_shap"] = _mean_abs_contribution(artefact, x.iloc[_sample(parts.test, settings.shap_sample, rng)])
     evaluation["reason_stability"] = reason_stability(
         _refitter(chosen, params, tree_fit, dev_card, comparison.weight), model, x, y, dev, parts.test, seed,
-        retrains=reason_retrains,
+        retrains=settings.reason_retrains,
     )
-    evaluation["gates"] = gates_report(check_gates(evaluation, gates or Gates()))
+    evaluation["gates"] = gates_report(check_gates(evaluation, gates))
     in_table = replace(parts, train=positions[parts.train], valid=positions[parts.valid], test=positions[parts.test])
     return TrainResult(artefact=artefact, evaluation=evaluation, split=in_table, examples=frame.head(EXAMPLE_ROWS))
 

@@ -24,7 +24,7 @@ from whitelist.models.artefact import EVALUATION_FILE, RUN_FILE
 from whitelist.models.card import write_model_card
 from whitelist.models.meta import Trace
 from whitelist.training import trace
-from whitelist.training.config import TrainConfig
+from whitelist.training.config import FitConfig, TrainConfig
 from whitelist.training.fit import ModelKind, TrainResult, train_table
 
 PANEL_FILE = "training_panel.parquet"
@@ -129,21 +129,10 @@ def train_from_file(
     frame = read_table(table)
     if trials is None and time_budget is None:
         time_budget = default_time_budget(len(frame))
-    result = train_table(
-        frame,
-        target=target,
-        id_col=id_col,
-        time_col=time_col,
-        seed=seed,
-        source=str(table),
-        trials=trials,
-        time_budget=time_budget,
-        started=started,
-        model_kind=model_kind,
-        refit_all=refit_all,
-        study_storage=study_storage,
-        study_name=f"whitelist-{out.name}-seed{seed}",
-    )
+    settings = FitConfig(target=target, id_col=id_col, time_col=time_col, seed=seed, trials=trials,
+                         time_budget=time_budget, model_kind=model_kind, refit_all=refit_all)
+    result = train_table(frame, settings, source=str(table), started=started, study_storage=study_storage,
+                         study_name=f"whitelist-{out.name}-seed{seed}")
     return _save(result, out, table, len(frame), began, None)
 
 
@@ -171,31 +160,8 @@ def train_from_config(
         frame = read_enterprise_sample(table, config.id_col, config.enterprise_sample)
     else:
         frame = read_table(table)
-    result = train_table(
-        frame,
-        target=config.target,
-        id_col=config.id_col,
-        time_col=config.time_col,
-        seed=config.seed,
-        scorecard=config.scorecard,
-        monotone=dict(config.monotone),
-        source=str(table),
-        trials=config.trials,
-        time_budget=config.time_budget,
-        started=started,
-        model_kind=config.model_kind,
-        refit_all=config.refit_all,
-        woe=config.woe.settings(),
-        study_storage=study_storage,
-        study_name=f"whitelist-{out.name}-seed{config.seed}",
-        space=config.space(),
-        max_trees=config.max_trees,
-        shap_sample=config.shap_sample,
-        reason_retrains=config.reason_retrains,
-        gates=config.gates,
-        monotone_method=config.monotone_method,
-        exclude=config.exclude,
-    )
+    result = train_table(frame, config.fit(), source=str(table), started=started, study_storage=study_storage,
+                         study_name=f"whitelist-{out.name}-seed{config.seed}")
     return _save(result, out, table, len(frame), began, config)
 
 
