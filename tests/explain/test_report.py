@@ -10,6 +10,7 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from whitelist.cli.main import app
+from whitelist.core.report_settings import ReportSettings
 from whitelist.explain.report import render_report
 from whitelist.explain.run_folder import RunFolder
 from whitelist.scoring.run import RunResult
@@ -46,8 +47,8 @@ def test_segments_are_flagged_beyond_the_tolerance(scored_run: RunResult) -> Non
     from whitelist.explain.report import _segments
 
     run = RunFolder.open(scored_run.folder)
-    tight = _segments(run, {"approval_tolerance": 0.0001, "rate_tolerance": 0.5, "min_group": 1, "sales_bands": [1e6]})
-    loose = _segments(run, {"approval_tolerance": 1.0, "rate_tolerance": 0.5, "min_group": 1, "sales_bands": [1e6]})
+    tight = _segments(run, ReportSettings(approval_tolerance=0.0001, rate_tolerance=0.5, min_group=1, sales_bands=(1e6,)))
+    loose = _segments(run, ReportSettings(approval_tolerance=1.0, rate_tolerance=0.5, min_group=1, sales_bands=(1e6,)))
     assert sum(s["flags"] for s in tight) > 0 and sum(s["flags"] for s in loose) == 0
     size = next(s for s in tight if s["title"].startswith("size"))
     assert [r["group"] for r in size["rows"]] == ["< 1M", ">= 1M"]

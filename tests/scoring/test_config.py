@@ -8,7 +8,8 @@ import pytest
 
 from whitelist.core.errors import ConfigError
 from whitelist.models.reasons import DEFAULT_REASONS, load_reasons
-from whitelist.scoring.config import DEFAULT_POLICY, load_policy
+from whitelist.core.config import parse_config
+from whitelist.scoring.config import DEFAULT_POLICY, PolicyConfig, load_policy
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,6 +48,9 @@ BASE = DEFAULT_POLICY.read_text(encoding="utf-8")
         (("op: startswith, value: [K70", "op: eq, value: [K70"), r"op 'eq' needs a single value"),
         (("cap: 0.0800", "cap: 0.0200"), r"cap must be at least floor"),
         (("method: cutoffs ", "method: target_volume "), r"target_volume is given exactly when method is target_volume"),
+        (("policy: limits.product.min_limit}", "policy: limits.product.min_limt}"),
+         r"policy: 'limits.product.min_limt' is not a number of this policy"),
+        (("policy: limits.product.min_limit}", "policy: product.min_limit}"), r"policy: 'product.min_limit' names no part"),
     ],
 )
 def test_policy_mistakes_fail_with_file_line_and_fix(tmp_path: Path, change: tuple[str, str], message: str) -> None:
@@ -70,3 +74,15 @@ def test_reason_mistakes_fail_with_their_line(tmp_path: Path) -> None:
         path.write_text(text.replace(old, new, 1), encoding="utf-8")
         with pytest.raises(ConfigError, match=message):
             load_reasons(path)
+
+
+def test_a_rule_reads_the_product_minimum_the_policy_declares_once(tmp_path: Path) -> None:
+    """FS04 compares the need with ``limits.product.min_limit``: change the minimum, and the rule follows."""
+    assert next(r for r in load_policy().rules if r.id == "FS04").when.value == 50_000
+    path = tmp_path / "policy.yaml"
+    path.write_text(BASE.replace("min_limit: 50000", "min_limit: 80000", 1), encoding="utf-8")
+    policy = load_policy(path)
+    assert policy.limits.product.min_limit == 80_000
+    assert next(r for r in policy.rules if r.id == "FS04").when.value == 80_000
+    recorded = policy.model_dump(mode="json")  # as a run's manifest keeps it: the value beside its reference
+    assert parse_config(PolicyConfig, recorded) == policy

@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from whitelist.core.artefact_file import Artefact
+from whitelist.core.artefact_file import Artefact, parse_artefact
 from whitelist.core.decisions import DECISIONS
+from whitelist.core.report_settings import ReportSettings
 
 WHITELIST_FILE = "whitelist.parquet"
 CONTRIBUTIONS_FILE = "contributions.parquet"
@@ -40,6 +41,15 @@ class PolicyRef(Artefact):
     sha256: str
     config: dict[str, Any]
     """The whole policy as loaded; ``scoring.config.PolicyConfig`` parses it."""
+
+    def rules(self) -> tuple[CheckRecord, ...]:
+        """The policy's declared rules, as the run applied them: id, name, stage, outcome and texts."""
+        keep = CheckRecord.model_fields
+        return tuple(CheckRecord(**{k: v for k, v in rule.items() if k in keep}) for rule in self.config.get("rules", []))
+
+    def report_settings(self) -> ReportSettings:
+        """The compliance report's settings of this run's policy (their defaults where it had none)."""
+        return parse_artefact(ReportSettings, self.config.get("report", {}), f"the run's policy {self.path}, report")
 
 
 class FileRef(Artefact):

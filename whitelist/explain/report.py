@@ -18,6 +18,7 @@ import pandas as pd
 
 from whitelist.core.decisions import DECISIONS
 from whitelist.core.io import write_text
+from whitelist.core.report_settings import ReportSettings
 from whitelist.explain import plots
 from whitelist.explain.run_folder import RunFolder
 from whitelist.models import plots as model_plots
@@ -25,27 +26,28 @@ from whitelist.models import plots as model_plots
 BEESWARM_ROWS = 5_000
 
 
-def _segments(run: RunFolder, settings: dict[str, Any]) -> list[dict[str, Any]]:
+def _segments(run: RunFolder, settings: ReportSettings) -> list[dict[str, Any]]:
     """Per dimension, per group: counts, approval rate, mean PD, limit and rate, with flags."""
     wl = run.whitelist[run.whitelist["decision"] != "invalid"].copy()
+    feature, first_time = settings.sales_feature, f"seg_{settings.first_time_segment}"
     sales = (
-        pd.read_parquet(run.path / "inputs.parquet", columns=["uscc", "tax_sales_sum_12m"])
-        if "tax_sales_sum_12m" in run.input_columns else None
+        pd.read_parquet(run.path / "inputs.parquet", columns=["uscc", feature]).rename(columns={feature: "_sales"})
+        if feature in run.input_columns else None
     )
-    bands = list(settings.get("sales_bands", [1e6, 5e6, 2e7]))
+    bands = list(settings.sales_bands)
     if sales is not None:
         wl = wl.merge(sales, on="uscc", how="left")
         edges = [-math.inf, *bands, math.inf]
         names = [f"< {bands[0] / 1e6:g}M"] + [f"{a / 1e6:g}-{b / 1e6:g}M" for a, b in zip(bands, bands[1:], strict=False)]
         names.append(f">= {bands[-1] / 1e6:g}M")
-        wl["size"] = pd.cut(wl["tax_sales_sum_12m"].fillna(0), edges, labels=names, right=False).astype(str)
+        wl["size"] = pd.cut(wl["_sales"].fillna(0), edges, labels=names, right=False).astype(str)
     wl["city"] = wl["region"].astype("string").str[:4]
     wl["section"] = wl["industry"].astype("string").str[:1]
-    wl["first_time"] = wl.get("seg_first_time_borrower", pd.Series(False, index=wl.index)).map({True: "yes", False: "no"})
+    wl["first_time"] = wl.get(first_time, pd.Series(False, index=wl.index)).map({True: "yes", False: "no"})
     approved = wl["decision"] == "whitelist"
     overall = {"approval": float(approved.mean()) if len(wl) else 0.0,
                "rate": float(wl.loc[approved, "rate"].mean()) if approved.any() else math.nan}
-    tol_a, tol_r, min_group = settings.get("approval_tolerance", 0.1), settings.get("rate_tolerance", 0.005), settings.get("min_group", 30)
+    tol_a, tol_r, min_group = settings.approval_tolerance, settings.rate_tolerance, settings.min_group
     out = []
     for key, title in (("city", "region (city)"), ("section", "industry section"), ("entity_type", "entity type"),
                        ("size", "size (declared sales a year, CNY)"), ("first_time", "first-time borrower")):
@@ -91,7 +93,7 @@ def render_report(run: RunFolder) -> str:
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     manifest, evaluation = run.manifest, run.evaluation
-    policy = manifest.policy.config
+    settings = manifest.policy.report_settings()
     wl = run.whitelist
     counts = manifest.counts
     test = evaluation.get("test", {})
@@ -111,7 +113,7 @@ def render_report(run: RunFolder) -> str:
         for d in DECISIONS
     }
     rule_texts: dict[str, Any] = {c.id: c for c in manifest.checks}
-    rule_texts.update({r["id"]: r for r in policy.get("rules", [])})
+    rule_texts.update({r.id: r for r in manifest.policy.rules()})
     scored = wl["pd"].notna()
     env = Environment(loader=PackageLoader("whitelist.explain", "templates"), autoescape=select_autoescape(["html", "j2"]))
     return env.get_template("report.html.j2").render(
@@ -130,8 +132,8 @@ def render_report(run: RunFolder) -> str:
         by_decision=by_decision,
         approval=float((wl["decision"] == "whitelist").mean()) if len(wl) else 0.0,
         mean_pd=float(wl.loc[scored, "pd"].mean()) if scored.any() else None,
-        segments=_segments(run, policy.get("report", {})),
-        settings=policy.get("report", {}),
+        segments=_segments(run, settings),
+        settings=settings,
         rules_hit=manifest.rules_hit,
         rule_texts=rule_texts,
         stability=evaluation.get("reason_stability"),

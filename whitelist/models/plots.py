@@ -12,6 +12,8 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
+from whitelist.models.stability import PsiBands
+
 BLUE, ORANGE, GREY = "#1f5fa8", "#d9822b", "#8a8a8a"
 
 
@@ -90,14 +92,15 @@ def bars(values: dict[str, float], title: str, xlabel: str, top: int = 20) -> st
     return _uri(fig)
 
 
-def psi_bars(values: dict[str, float], bands: tuple[float, float] = (0.10, 0.25), top: int = 20) -> str:
+def psi_bars(values: dict[str, float], bands: PsiBands = PsiBands(), top: int = 20) -> str:
     items = sorted(values.items(), key=lambda t: (-t[1], t[0]))[:top]
     fig, ax = _figure(6.0, 0.22 * max(len(items), 4) + 1.0)
-    colours = [ORANGE if v >= bands[0] else BLUE for _, v in reversed(items)]
+    colours = [ORANGE if v >= bands.stable else BLUE for _, v in reversed(items)]
     ax.barh([k for k, _ in reversed(items)], [v for _, v in reversed(items)], color=colours)
-    for b in bands:
+    for b in (bands.stable, bands.shift):
         ax.axvline(b, color=GREY, linestyle=":", linewidth=1)
-    ax.set(xlabel="PSI, training -> out of time (dotted: 0.10 watch, 0.25 act)", title="Most drifted features")
+    ax.set(xlabel=f"PSI, training -> out of time (dotted: {bands.stable:.2f} watch, {bands.shift:.2f} act)",
+           title="Most drifted features")
     return _uri(fig)
 
 

@@ -58,12 +58,22 @@ def psi(expected: np.ndarray, actual: np.ndarray) -> float:
     return float(np.sum((a - e) * np.log(a / e)))
 
 
+PSI_STABLE = 0.10
+"""PSI below this: the population is stable (the industry's usual band)."""
+PSI_SHIFT = 0.25
+"""PSI at or above this: a major shift; between the two, a minor one worth watching."""
+
+
 @dataclass(frozen=True)
 class PsiBands:
-    """Verdict bands: below ``stable`` is stable, below ``shift`` a minor shift, else a major shift."""
+    """Verdict bands: below ``stable`` is stable, below ``shift`` a minor shift, else a major shift.
 
-    stable: float = 0.10
-    shift: float = 0.25
+    The one declaration of the industry's PSI bands: the model card's plot, the policy's drift
+    thresholds and the training gate take their defaults from here.
+    """
+
+    stable: float = PSI_STABLE
+    shift: float = PSI_SHIFT
 
     def verdict(self, value: float) -> str:
         if value < self.stable:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from whitelist.core.report_settings import ReportSettings
 from whitelist.core.config import StrictModel, load_config
+from whitelist.models.stability import PSI_SHIFT, PSI_STABLE
 from whitelist.scoring.policy.expr import Expr
 
 DEFAULT_POLICY = Path(__file__).with_name("policy.yaml")
@@ -159,20 +161,9 @@ class Drift(StrictModel):
         None, description="the enterprises comparable with the training reference (the labelled population)"
     )
     top_features: int = Field(10, ge=0, description="features with the most gain whose PSI is checked")
-    warn_psi: float = Field(0.10, gt=0)
-    fail_psi: float = Field(0.25, gt=0)
+    warn_psi: float = Field(PSI_STABLE, gt=0)
+    fail_psi: float = Field(PSI_SHIFT, gt=0)
     on_fail: Literal["stop", "warn"] = "warn"
-
-
-class Report(StrictModel):
-    """Tolerances of the compliance report's segment checks (fair lending, concentration of price)."""
-
-    approval_tolerance: float = Field(0.10, gt=0, le=1, description="flag a group whose approval rate differs by more")
-    rate_tolerance: float = Field(0.005, gt=0, lt=1, description="flag a group whose average rate differs by more")
-    min_group: int = Field(30, ge=1, description="groups smaller than this are shown but never flagged")
-    sales_bands: tuple[float, ...] = Field(
-        (1_000_000, 5_000_000, 20_000_000), description="declared-sales bounds of the size segments (CNY a year)"
-    )
 
 
 class PolicyConfig(StrictModel):
@@ -185,7 +176,49 @@ class PolicyConfig(StrictModel):
     segments: tuple[Segment, ...] = ()
     assignment: Assignment = Assignment()
     drift: Drift = Drift()
-    report: Report = Report()
+    report: ReportSettings = ReportSettings()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _policy_values(cls, data: Any) -> Any:
+        """Fill each condition's ``value`` from the number its ``policy`` names (the YAML's or the default)."""
+        if not isinstance(data, dict):
+            return data
+
+        def number(path: str) -> float:
+            node: Any = data
+            parts = path.split(".")
+            field = cls.model_fields.get(parts[0])
+            if field is None:
+                raise ValueError(f"policy: {path!r} names no part of the policy; e.g. limits.product.min_limit")
+            fallback: Any = field.get_default(call_default_factory=True)
+            for part in parts:
+                node = node.get(part) if isinstance(node, dict) else None
+                if fallback is not None and part != parts[0]:
+                    fallback = getattr(fallback, part, None)
+            value = node if node is not None else fallback
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"policy: {path!r} is not a number of this policy; e.g. limits.product.min_limit")
+            return value
+
+        def resolve(expr: Any) -> Any:
+            if not isinstance(expr, dict):
+                return expr
+            out = {k: [resolve(e) for e in v] if k in ("all", "any") and isinstance(v, list) else v for k, v in expr.items()}
+            if out.get("policy") is not None:
+                found = number(str(out["policy"]))
+                if out.get("value") is not None and out["value"] != found:
+                    raise ValueError(f"{out.get('feature')}: value {out['value']} and policy {out['policy']} "
+                                     f"(= {found}) disagree; give one")
+                out["value"] = found
+            return out
+
+        data = dict(data)
+        for key in ("rules", "segments"):
+            if isinstance(data.get(key), list):
+                data[key] = [{**item, "when": resolve(item.get("when"))} if isinstance(item, dict) else item
+                             for item in data[key]]
+        return data
 
     @model_validator(mode="after")
     def _unique(self) -> PolicyConfig:

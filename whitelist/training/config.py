@@ -14,6 +14,7 @@ from pydantic import Field, model_validator
 
 from whitelist.core.config import StrictModel, load_config
 from whitelist.models.scorecard import Scorecard
+from whitelist.models.stability import PSI_SHIFT
 from whitelist.training.tune import TUNABLE, Range
 from whitelist.training.woe_fit import WoeSettings
 
@@ -71,7 +72,7 @@ class Gates(StrictModel):
 
     min_test_auc: float = Field(0.70, ge=0.5, le=1.0)
     min_test_ks: float = Field(0.30, ge=0.0, le=1.0)
-    max_score_psi: float = Field(0.25, gt=0.0, description="PSI of the PD between training and out-of-time rows")
+    max_score_psi: float = Field(PSI_SHIFT, gt=0.0, description="PSI of the PD between training and out-of-time rows")
     max_feature_psi: float | None = Field(
         None, gt=0.0, description="largest PSI allowed for any feature; leave empty to report feature drift only"
     )

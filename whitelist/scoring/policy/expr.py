@@ -34,6 +34,10 @@ class Expr(StrictModel):
     feature: str | None = Field(None, min_length=1)
     op: Op | None = None
     value: Scalar | tuple[Scalar, ...] | None = None
+    policy: str | None = Field(
+        None, pattern=r"^[a-z_]+(\.[a-z_]+)+$",
+        description="a number the policy holds (e.g. limits.product.min_limit) in place of value, so it is declared once",
+    )
     missing_as: Scalar | None = None
 
     @model_validator(mode="after")
@@ -49,7 +53,7 @@ class Expr(StrictModel):
                 if self.value is not None:
                     raise ValueError(f"{self.feature}: op {self.op!r} takes no value")
             elif self.value is None:
-                raise ValueError(f"{self.feature}: op {self.op!r} needs a value")
+                raise ValueError(f"{self.feature}: op {self.op!r} needs a value (or policy: a number the policy holds)")
             elif listy != isinstance(self.value, tuple):
                 need = "a list of values" if listy else "a single value"
                 raise ValueError(f"{self.feature}: op {self.op!r} needs {need}, got {self.value!r}")
