@@ -9,10 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.sources.conftest import clean_frames, write_folder
+from whitelist.cli import main
 
-main = pytest.importorskip(
-    "whitelist.cli.main", reason="the CLI imports the synthetic generator, still being written"
-)
 runner = CliRunner()
 
 

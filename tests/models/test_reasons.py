@@ -12,7 +12,7 @@ from hypothesis.extra.numpy import arrays
 
 from whitelist.core.errors import ConfigError
 from whitelist.models.contributions import exact_contributions
-from whitelist.models.reasons import ReasonCatalog, ReasonGroup, format_value, load_reasons, top_reasons
+from whitelist.models.reasons import GroupMap, ReasonCatalog, ReasonGroup, format_value, load_reasons, top_reasons
 
 
 def _group(code: str, *features: str) -> ReasonGroup:
@@ -41,12 +41,18 @@ def test_every_default_feature_has_a_reason_group() -> None:
     assert {gm.lead(c) for c in gm.codes} <= names  # every text quotes a feature that exists
 
 
+def _sentence(gm: GroupMap, code: str, *, risk: bool, lang: str, value: object, period: str) -> str:
+    """A reason's sentence as a run writes it: the frame filled in once per code, around each formatted value."""
+    before, after = gm.frame(code, risk=risk, lang=lang, period=period)
+    return before + gm.formatter(code, lang)(value) + after
+
+
 def test_a_government_model_feature_without_a_group_is_an_error() -> None:
     with pytest.raises(ConfigError, match=r"1 model feature\(s\) belong to no reason group: 'bank_score'"):
         load_reasons().group_map(("tax_sales_sum_12m", "bank_score"), strict=True)
     own = load_reasons().group_map(("tax_sales_sum_12m", "bank_score"))
     assert own.codes == ("SALES_LEVEL", "bank_score")
-    assert own.render("bank_score", risk=True, lang="en", value=0.5, period="as of 2024-12-31") == (
+    assert _sentence(own, "bank_score", risk=True, lang="en", value=0.5, period="as of 2024-12-31") == (
         "bank_score = 0.5, raises the risk (as of 2024-12-31)")
 
 
@@ -63,7 +69,7 @@ def test_a_government_model_feature_without_a_group_is_an_error() -> None:
 def test_reason_texts_quote_value_source_and_period(code: str, risk: bool, lang: str, value: float, expected: str) -> None:
     gm = load_reasons().group_map(("tax_sales_sum_12m", "tax_sales_growth_yoy_12m", "tax_arrears_max_12m",
                                    "reg_established_age_months"), strict=True)
-    assert gm.render(code, risk=risk, lang=lang, value=value, period="P") == expected
+    assert _sentence(gm, code, risk=risk, lang=lang, value=value, period="P") == expected
     assert gm.repair("TAX_ARREARS", "en") and gm.repair("SALES_LEVEL", "en") is None
 
 

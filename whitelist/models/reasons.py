@@ -143,17 +143,8 @@ class GroupMap:
         group = self.groups[code]
         return code if group is None else (group.title_zh if lang == "zh" else group.title_en)
 
-    def render(self, code: str, *, risk: bool, lang: str, value: object, period: str) -> str:
-        """The reason's sentence: its template filled with the value, the period and the source."""
-        before, after = self.frame(code, risk=risk, lang=lang, period=period)
-        return before + self.format(code, value, lang) + after
-
-    def format(self, code: str, value: object, lang: str) -> str:
-        """The lead feature's value as the reason's sentence quotes it."""
-        return self.formatter(code, lang)(value)
-
     def formatter(self, code: str, lang: str) -> Callable[[object], str]:
-        """``format`` for one code and language, for formatting many values."""
+        """How the reason's sentence quotes the lead feature's value, for one code and language (many values)."""
         group = self.groups[code]
         if group is not None:
             return value_formatter(group.unit, lang)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -42,6 +42,7 @@ from whitelist.core.decisions import DECISION_ZH
 from whitelist.core.errors import ConfigError, InputDataError, preview
 from whitelist.core.io import write_bytes
 from whitelist.scoring import workbook as wb
+from whitelist.sources.contract import CONTRACT
 
 Kind = Literal["text", "money", "rate", "date", "int", "pd"]
 N_REASONS = 4
@@ -163,6 +164,15 @@ def mask_phones(texts: pa.Array) -> pa.Array:
     long = _join(pc.utf8_slice_codeunits(texts, 0, 3), _stars(pc.utf8_slice_codeunits(texts, 3, -4)),
                  pc.utf8_slice_codeunits(texts, -4))
     return pc.if_else(pc.greater_equal(pc.utf8_length(texts), 8), long, mask_names(texts))
+
+
+MASKS: dict[str, Callable[[pa.Array], pa.Array]] = {"first_char": mask_names, "phone": mask_phones}
+"""How each of the contract's mask kinds is applied to a column."""
+PERSONAL: dict[str, Callable[[pa.Array], pa.Array]] = {
+    c.name: MASKS[c.mask] for c in CONTRACT["registry"].columns if c.pii
+}
+"""Registry columns the contract marks personal, and the mask each is shown with: nothing personal is
+written in clear, whatever an extract's columns become."""
 
 
 def display_width(texts: pa.Array) -> np.ndarray:
@@ -304,10 +314,9 @@ def _render(frame: pd.DataFrame, column: ExtractColumn) -> _Column:
         iso = pa.array(days.astype("datetime64[D]"), pa.date32(), mask=~present).cast(pa.string())
         serial = _int_text(days + (dt.date(1970, 1, 1) - wb.EXCEL_EPOCH).days, present)
         return _number_column(iso, serial, STYLES[kind])
-    if column.source == "legal_rep_name":
-        return _text_column(mask_names(_text(source)))
-    if column.source == "phone":
-        return _text_column(mask_phones(_text(source)))
+    masked = PERSONAL.get(column.source)
+    if masked is not None:
+        return _text_column(masked(_text(source)))
     if column.source == "decision":
         return _text_column(_text(source.map({d: f"{zh} / {d}" for d, zh in DECISION_ZH.items()})))
     if column.source == "visit_focus":

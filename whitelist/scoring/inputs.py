@@ -34,7 +34,6 @@ REGISTRY_COLUMNS = (
 VISIT_COLUMNS = ("uscc", "region", "bank_id", "branch_id")
 REGISTRY_ATTRIBUTES = ("name", "entity_type", "industry", "region", "legal_rep_id", "legal_rep_name", "phone")
 """Registry columns joined onto the scanned population (with ``reg_status_active``)."""
-PII = ("legal_rep_id", "legal_rep_name", "phone")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -32,6 +32,9 @@ class Column:
     categories: tuple[str, ...] = ()
     pattern: str | None = None
     pii: bool = False
+    mask: Literal["first_char", "phone"] = "first_char"
+    """How a personal value is shown where it must be (extracts for the bank's own staff): its first
+    character, or for a phone the carrier prefix and the last four digits. Only for ``pii`` columns."""
     unit: str | None = None
     not_before: str | None = None
     """For a date: the column it may not precede (e.g. removed_date >= listed_date)."""
@@ -171,7 +174,7 @@ REGISTRY = Source(
             description="legal representative's name",
         ),
         Column(
-            name="phone", dtype="string", required=False, nullable=True, pii=True, description="contact phone"
+            name="phone", dtype="string", required=False, nullable=True, pii=True, mask="phone", description="contact phone"
         ),
     ),
 )
