@@ -199,7 +199,9 @@ def _run_scoring(req: ScoreRequest, progress: Progress) -> RunResult:
                 lambda: write_parquet(tmp / DECISION_LOG_FILE, build_decision_log(frame, scr, dec))
             ))
             feature_set = load_features()
-            table = _whitelist_table(frame, population, pd_all, scored_rows, scored, dec, groups, req, run_date, feature_set)
+            ctx = RunContext(req=req, population=population, artefact=artefact, groups=groups, run_date=run_date)
+            outcome = RunOutcome(scored_rows=scored_rows, scored=scored, pd_all=pd_all, dec=dec, drift=drift)
+            table = _whitelist_table(ctx, outcome, feature_set)
             progress.advance(policy_task)
             timer["policy"] = time.perf_counter() - clock
 
@@ -213,9 +215,8 @@ def _run_scoring(req: ScoreRequest, progress: Progress) -> RunResult:
                 progress.advance(writing)
             files += rest
         timer["write"] = time.perf_counter() - clock
-        counts = {d: int((table["decision"] == d).sum()) for d in DECISIONS}
-        counts["scanned"] = len(table)
-        manifest = _manifest(req, population, artefact, scored, run_date, counts, dec, drift, table, files, tmp, timer)
+        manifest = _manifest(ctx, outcome, table, files, tmp, timer)
+        counts = {**{d: manifest.counts.of(d) for d in DECISIONS}, "scanned": manifest.counts.scanned}
         write_artefact(tmp / MANIFEST_FILE, manifest)
         try:
             os.rename(tmp, req.out)
@@ -244,18 +245,33 @@ def _dates(values: np.ndarray) -> pa.Array:
     return pa.array(values.astype("datetime64[D]"), pa.date32())
 
 
-def _whitelist_table(
-    frame: pd.DataFrame,
-    population: Population,
-    pd_all: np.ndarray,
-    scored_rows: np.ndarray,
-    scored: Scored,
-    dec: Decisions,
-    groups: GroupMap,
-    req: ScoreRequest,
-    run_date: date,
-    features: FeatureSet,
-) -> pd.DataFrame:
+@dataclass(frozen=True)
+class RunContext:
+    """What a run knows before it decides: the request, the population, the model and the run date."""
+
+    req: ScoreRequest
+    population: Population
+    artefact: ModelArtefact
+    groups: GroupMap
+    run_date: date
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What the model and the policy made of the population, row for row with ``population.frame``."""
+
+    scored_rows: np.ndarray
+    """Rows of the frame the model scored (valid and not excluded)."""
+    scored: Scored
+    pd_all: np.ndarray
+    """PD of every row; NaN where not scored."""
+    dec: Decisions
+    drift: list[DriftItem]
+
+
+def _whitelist_table(ctx: RunContext, out_: RunOutcome, features: FeatureSet) -> pd.DataFrame:
+    frame, population, req, run_date, groups = ctx.population.frame, ctx.population, ctx.req, ctx.run_date, ctx.groups
+    scored_rows, scored, pd_all, dec = out_.scored_rows, out_.scored, out_.pd_all, out_.dec
     n = len(frame)
     policy = req.policy
 
@@ -409,19 +425,11 @@ def _hash_or_none(path: Path) -> str | None:
 
 
 def _manifest(
-    req: ScoreRequest,
-    population: Population,
-    artefact: ModelArtefact,
-    scored: Scored,
-    run_date: date,
-    counts: dict[str, int],
-    dec: Decisions,
-    drift: list[DriftItem],
-    table: pd.DataFrame,
-    files: list[Path],
-    tmp: Path,
-    timer: dict[str, float],
+    ctx: RunContext, out_: RunOutcome, table: pd.DataFrame, files: list[Path], tmp: Path, timer: dict[str, float]
 ) -> RunManifest:
+    req, population, artefact, run_date = ctx.req, ctx.population, ctx.artefact, ctx.run_date
+    scored, dec, drift = out_.scored, out_.dec, out_.drift
+    counts = {d: int((table["decision"] == d).sum()) for d in DECISIONS}
     wl = table["decision"] == "whitelist"
     visits = population.visits
     return RunManifest(
@@ -444,7 +452,7 @@ def _manifest(
         engine=req.engine if req.engine == "local" else spark_label(req.master),
         checks=tuple(CheckRecord(**asdict(c)) for c in CHECKS),
         inputs={name: FileRef(path=str(p), sha256=_hash_or_none(p)) for name, p in population.files.items()},
-        counts=Counts(**counts, reconciles=counts["scanned"] == sum(counts[d] for d in DECISIONS),
+        counts=Counts(**counts, scanned=len(table), reconciles=len(table) == sum(counts.values()),
                       visit_focus=int(table["visit_focus"].sum()), contact_overflow=int(table["contact_overflow"].sum())),
         visit_list=VisitList(**asdict(visits), reconciles=visits.reconciles),
         rules_hit=_rule_counts(table),
