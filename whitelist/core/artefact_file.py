@@ -43,15 +43,19 @@ def parse_artefact(model: type[A], data: object, source: str) -> A:
         ) from None
 
 
-def read_artefact(model: type[A], path: Path) -> A:
-    """Read and parse ``path``; a missing or unreadable file is an input error naming it."""
+def read_json(path: Path) -> object:
+    """The JSON in ``path``; a missing or unreadable file is an input error naming it."""
     if not path.is_file():
         raise InputDataError(f"{path}: missing; it is written with the folder it belongs to, never alone")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputDataError(f"{path}: not readable JSON ({exc}); write the folder again") from None
-    return parse_artefact(model, data, str(path))
+
+
+def read_artefact(model: type[A], path: Path) -> A:
+    """Read and parse ``path``; a missing, unreadable or foreign file is an input error naming it."""
+    return parse_artefact(model, read_json(path), str(path))
 
 
 def write_artefact(path: Path, artefact: Artefact) -> Path:

@@ -8,11 +8,10 @@ LightGBM parameters, a panel's manifest, the training config), stay plain mappin
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Literal
 
-from whitelist.core.artefact_file import Artefact, parse_artefact
+from whitelist.core.artefact_file import Artefact, parse_artefact, read_json
 
 ARTEFACT_FILE = "artefact.json"
 """A model folder's description: features, calibrator, scorecard, bins and ``meta`` (``ModelArtefact``)."""
@@ -127,6 +126,6 @@ class TrainingRun(Artefact):
 
 def read_model_meta(artefact_json: Path) -> ModelMeta | None:
     """The ``meta`` of a model folder's ``artefact.json`` without loading the model (pages, reports)."""
-    data = json.loads(artefact_json.read_text(encoding="utf-8"))
+    data = read_json(artefact_json)
     meta = data.get("meta") if isinstance(data, dict) else None
     return parse_artefact(ModelMeta, meta, f"{artefact_json} meta") if meta else None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from datetime import UTC, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -81,18 +82,18 @@ def log_and_register(model_dir: Path, examples: pd.DataFrame, evaluation: dict[s
     test = evaluation["test"]
     meta = artefact.about
     run_file = model_dir / RUN_FILE
-    now = datetime.now(UTC).replace(microsecond=0).isoformat()
-    context = read_artefact(TrainingRun, run_file) if run_file.is_file() else trace.run_context(now, now)
-    code = meta.trace.code if meta.trace else trace.code_version()
+    context = read_artefact(TrainingRun, run_file) if run_file.is_file() else None
+    operator = context.operator if context else trace.operator()
+    code = meta.trace.code if meta.trace else None  # unknown, never today's checkout in its place
     data = meta.training_data
     with mlflow.start_run() as run:
         mlflow.set_tags(
             {
-                "operator": context.operator,
-                "host": context.host,
-                "whitelist.version": code.whitelist,
-                "git.commit": code.git_commit or "unknown",
-                "git.dirty": str(code.git_dirty),
+                "operator": operator,
+                "host": context.host if context else socket.gethostname(),
+                "whitelist.version": code.whitelist if code else None,
+                "git.commit": (code.git_commit if code else None) or "unknown",
+                "git.dirty": str(code.git_dirty if code else None),
                 "data.file": data.file if data else None,
                 "data.sha256": data.sha256 if data else None,
                 "data.rows": data.rows if data else None,
@@ -146,7 +147,7 @@ def log_and_register(model_dir: Path, examples: pd.DataFrame, evaluation: dict[s
     version = str(info.registered_model_version)
     client.set_registered_model_alias(MODEL_NAME, CHALLENGER, version)
     client.set_model_version_tag(MODEL_NAME, version, "gates.passed", str(evaluation.get("gates", {}).get("passed")))
-    client.set_model_version_tag(MODEL_NAME, version, "operator", context.operator)
+    client.set_model_version_tag(MODEL_NAME, version, "operator", operator)
     return {"run_id": run_id, "version": version, "model_uri": f"models:/{MODEL_NAME}@{CHALLENGER}", "tracking_uri": tracking_uri()}
 
 
